@@ -1,0 +1,107 @@
+/**
+ * The call context: deadline, cancellation, metadata and the calling node of the call being
+ * served. Handlers reach it with `currentContext()` (AsyncLocalStorage), so a plain class method
+ * needs no extra parameter. The AbortSignal is created lazily: most handlers never look at it,
+ * and an AbortController plus a timer per call is measurable on the hot path.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Codec } from './codec.js';
+import { jsonCodec } from './codec.js';
+import { MeshError } from './errors.js';
+
+export type Metadata = Record<string, string>;
+
+export interface CallContextInit {
+  namespace?: string;
+  service: string;
+  method: string;
+  /** Absolute deadline, epoch milliseconds. */
+  deadline?: number;
+  metadata?: Metadata;
+  /** The node (name and id) that made the call, when known. */
+  caller?: { name: string; id: string };
+  codec?: Codec;
+  /** A signal from the transport (e.g. the caller cancelled); linked into `signal`. */
+  transportSignal?: AbortSignal;
+}
+
+export class CallContext {
+  readonly namespace: string;
+  readonly service: string;
+  readonly method: string;
+  readonly deadline: number | undefined;
+  readonly metadata: Metadata;
+  readonly caller: { name: string; id: string } | undefined;
+  readonly codec: Codec;
+  #controller: AbortController | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #abortReason: MeshError | undefined;
+  #transportSignal: AbortSignal | undefined;
+
+  constructor(init: CallContextInit) {
+    this.namespace = init.namespace ?? 'default';
+    this.service = init.service;
+    this.method = init.method;
+    this.deadline = init.deadline;
+    this.metadata = init.metadata ?? {};
+    this.caller = init.caller;
+    this.codec = init.codec ?? jsonCodec;
+    this.#transportSignal = init.transportSignal;
+  }
+
+  /** Milliseconds left before the deadline (Infinity without one; never negative). */
+  get remaining(): number {
+    return this.deadline === undefined ? Infinity : Math.max(0, this.deadline - Date.now());
+  }
+
+  /** Fires when the caller cancels, the deadline passes, or the node stops the call. */
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      const controller = new AbortController();
+      this.#controller = controller;
+      if (this.#abortReason) {
+        controller.abort(this.#abortReason);
+      } else {
+        if (this.deadline !== undefined) {
+          this.#timer = setTimeout(() => this.cancel(new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded')), this.remaining);
+          this.#timer.unref();
+        }
+        const ts = this.#transportSignal;
+        if (ts) {
+          if (ts.aborted) this.cancel(MeshError.from(ts.reason));
+          else ts.addEventListener('abort', () => this.cancel(MeshError.from(ts.reason)), { once: true });
+        }
+      }
+    }
+    return this.#controller.signal;
+  }
+
+  get cancelled(): boolean {
+    return this.#abortReason !== undefined || (this.deadline !== undefined && Date.now() >= this.deadline);
+  }
+
+  /** Abort the call (transport saw CANCEL, deadline, shutdown). Safe to call more than once. */
+  cancel(reason: MeshError = new MeshError('CANCELLED', 'call cancelled')): void {
+    if (this.#abortReason) return;
+    this.#abortReason = reason;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#controller?.abort(reason);
+  }
+
+  /** Release the deadline timer once the call has finished. */
+  finish(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+const storage = new AsyncLocalStorage<CallContext>();
+
+/** The context of the call being served, or undefined outside a handler. */
+export function currentContext(): CallContext | undefined {
+  return storage.getStore();
+}
+
+export function runWithContext<T>(ctx: CallContext, fn: () => T): T {
+  return storage.run(ctx, fn);
+}

@@ -1,0 +1,81 @@
+/**
+ * The byte-level core every transport shares: an Endpoint turns request bytes into reply bytes,
+ * and the Dispatcher finds the endpoint for (namespace, service) and runs it inside the call's
+ * context. Server adapters (mesh, gRPC, NATS, AMQP, Kafka) only translate their wire into a
+ * CallContext plus bytes and call `dispatch`.
+ */
+import { CallContext, runWithContext } from './context.js';
+import { MeshError } from './errors.js';
+
+export interface Endpoint {
+  handle(ctx: CallContext, payload: Uint8Array): Promise<Uint8Array> | Uint8Array;
+}
+
+/** What a node tells others about one published service. */
+export interface ServiceInfo {
+  namespace: string;
+  name: string;
+  /** Method names, when the endpoint is a typed service. */
+  methods?: string[];
+  contractHash?: string;
+  /** True when the service publishes a plain HTTP handler (forwarded by the gateway). */
+  http?: boolean;
+}
+
+export interface Registration {
+  info: ServiceInfo;
+  endpoint: Endpoint;
+}
+
+export const DEFAULT_NAMESPACE = 'default';
+
+export class Dispatcher {
+  readonly #namespaces = new Map<string, Map<string, Registration>>();
+
+  /** Namespaces must exist before services are registered in them (the container's contract). */
+  registerNamespace(namespace: string): void {
+    if (!this.#namespaces.has(namespace)) this.#namespaces.set(namespace, new Map());
+  }
+
+  hasNamespace(namespace: string): boolean {
+    return this.#namespaces.has(namespace);
+  }
+
+  register(info: ServiceInfo, endpoint: Endpoint, { createNamespace = true } = {}): void {
+    let services = this.#namespaces.get(info.namespace);
+    if (!services) {
+      if (!createNamespace) {
+        throw new MeshError('FAILED_PRECONDITION', `namespace "${info.namespace}" is not registered`);
+      }
+      services = new Map();
+      this.#namespaces.set(info.namespace, services);
+    }
+    if (services.has(info.name)) {
+      throw new MeshError('ALREADY_EXISTS', `service "${info.namespace}/${info.name}" is already registered`);
+    }
+    services.set(info.name, { info, endpoint });
+  }
+
+  unregister(namespace: string, name: string): boolean {
+    return this.#namespaces.get(namespace)?.delete(name) ?? false;
+  }
+
+  lookup(namespace: string, name: string): Registration | undefined {
+    return this.#namespaces.get(namespace)?.get(name);
+  }
+
+  services(): ServiceInfo[] {
+    const out: ServiceInfo[] = [];
+    for (const services of this.#namespaces.values()) for (const r of services.values()) out.push(r.info);
+    return out;
+  }
+
+  /** Run the endpoint for ctx's service inside ctx; unknown services are NOT_FOUND. */
+  async dispatch(ctx: CallContext, payload: Uint8Array): Promise<Uint8Array> {
+    const reg = this.lookup(ctx.namespace, ctx.service);
+    if (!reg) {
+      throw new MeshError('NOT_FOUND', `unknown service "${ctx.service}"${ctx.namespace === DEFAULT_NAMESPACE ? '' : ` in namespace "${ctx.namespace}"`}`);
+    }
+    return runWithContext(ctx, () => reg.endpoint.handle(ctx, payload));
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * meshrpc's public API. Everything a user imports comes from here; internals may move freely.
+ */
+export { ErrorCodes, codeFromNumber, httpStatusOf, isErrorCode, type ErrorCode } from './core/codes.js';
+export { MeshError, isMeshError, type MeshErrorOptions, type WireError } from './core/errors.js';
+export { jsonCodec, msgpackCodec, codecByName, codecById, type Codec, type CodecName } from './core/codec.js';
+export { CallContext, currentContext, runWithContext, type CallContextInit, type Metadata } from './core/context.js';
+export {
+  defineService,
+  type JsonSchema,
+  type MethodNames,
+  type MethodSpec,
+  type ServiceSpec,
+  type ValidationProblem,
+} from './core/spec.js';
+export { Dispatcher, DEFAULT_NAMESPACE, type Endpoint, type Registration, type ServiceInfo } from './core/endpoint.js';
+export { deadlineOf, type Caller, type CallOptions, type CallTarget } from './core/caller.js';
+export { createHandler, type ServiceHandler } from './service/handler.js';
+export { createClient, invokeMethod, effectiveOptions, type Client, type Promisified } from './service/client.js';
+export { LocalCaller } from './service/local.js';
