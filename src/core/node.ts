@@ -1,0 +1,37 @@
+/**
+ * MeshNode: what every mesh implementation offers (the built-in TCP mesh, and NATS used as the
+ * mesh). Typed clients, the gateway and the Microservice container depend on this interface
+ * only, so a deployment swaps the engine with one setting (MESHRPC_TRANSPORT) and no code.
+ */
+import type { Caller } from './caller.js';
+import type { Endpoint, ServiceInfo } from './endpoint.js';
+
+/** A service as the cluster sees it: published info plus how many live instances it has. */
+export interface ServiceView extends ServiceInfo {
+  /** Ids of the nodes that currently serve it (this node's own id included when it publishes it). */
+  instances: string[];
+}
+
+export interface Publishable {
+  readonly info: ServiceInfo;
+  readonly endpoint: Endpoint;
+}
+
+export interface MeshNode extends Caller {
+  /** Unique id of this node (random per process). */
+  readonly id: string;
+  /** Logical name of this node, e.g. "greeter" or "gateway". */
+  readonly name: string;
+  /** Serve a typed handler (from createHandler or generated code) or a byte-level endpoint. */
+  publish(service: Publishable): this;
+  /** Join the cluster; with an address, also accept peers on it. */
+  listen(address?: string | number): Promise<void>;
+  /** Resolve when every named service has at least one live instance; reject with DEADLINE_EXCEEDED otherwise. */
+  waitFor(services: string | readonly string[], timeoutMs?: number): Promise<void>;
+  /** Every service known in the cluster right now. */
+  services(): ServiceView[];
+  /** Called whenever the set of services or their instances changes; returns an unsubscribe function. */
+  onServicesChanged(listener: () => void): () => void;
+  /** Graceful stop: refuse new calls, let peers route elsewhere, drain in-flight calls, then close. */
+  close(): Promise<void>;
+}
