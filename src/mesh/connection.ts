@@ -1,0 +1,507 @@
+/**
+ * One connection to a peer node: handshake, many concurrent calls multiplexed by stream id,
+ * heartbeat, graceful GOAWAY, and byte streams. This is the thin layer around the socket; frame
+ * encoding lives in wire/, routing and membership in mesh.ts.
+ *
+ * Why the choices:
+ * - Writes made in one tick are corked together, so a burst of calls becomes one syscall.
+ * - Liveness is any received frame; PING goes out only on an idle link, so heartbeat traffic
+ *   does not grow with load.
+ * - When the link dies, every call waiting on it fails at once with UNAVAILABLE: nothing waits
+ *   for a timeout to find out.
+ */
+import type { Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import { codecById } from '../core/codec.js';
+import { CallContext } from '../core/context.js';
+import { MeshError } from '../core/errors.js';
+import { encodeFrame, Flags, FrameType, type Frame } from './wire/frame.js';
+import { FrameDecoder, ProtocolError } from './wire/decoder.js';
+import {
+  decodeError,
+  decodeJson,
+  decodeRequest,
+  encodeError,
+  encodeJson,
+  encodeRequest,
+  isHello,
+  requestBodySize,
+  type Gossip,
+  type Hello,
+  type RequestHead,
+} from './wire/messages.js';
+
+/** What the mesh does with what arrives on a connection. */
+export interface ConnectionHost {
+  /** The HELLO this node sends (built fresh: services may have changed). */
+  hello(): Hello;
+  /** The peer introduced itself; return false to refuse it (self, tag mismatch, ...). */
+  onHello(conn: Connection, hello: Hello): boolean;
+  onGossip(conn: Connection, gossip: Gossip): void;
+  /** The peer announced it is draining: route nothing new to it. */
+  onGoaway(conn: Connection): void;
+  onClose(conn: Connection, err: MeshError | undefined): void;
+  /** Serve a call. */
+  dispatch(ctx: CallContext, payload: Uint8Array): Promise<Uint8Array>;
+  /** Serve a byte stream; resolves with the response head and body. */
+  dispatchStream(ctx: CallContext, head: Uint8Array, body: Readable): Promise<StreamReply>;
+  log(level: 'debug' | 'info' | 'warn', msg: string, extra?: object): void;
+}
+
+export interface StreamReply {
+  head: Uint8Array;
+  body?: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+}
+
+export interface ConnectionOptions {
+  maxFrameSize: number;
+  heartbeatInterval: number;
+  heartbeatTimeout: number;
+}
+
+type State = 'handshake' | 'open' | 'closed';
+
+interface PendingCall {
+  resolve(body: Buffer): void;
+  reject(err: MeshError): void;
+  timer: NodeJS.Timeout;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+  /** For stream calls: where response DATA goes once the head arrived. */
+  stream?: Readable;
+}
+
+const noop = () => {};
+
+export class Connection {
+  readonly socket: Socket;
+  /** True when this node dialed the peer. */
+  readonly outbound: boolean;
+  peer: Hello | undefined;
+  /** The address this connection was dialed to (outbound only). */
+  readonly dialedAddr: string | undefined;
+  /** The peer sent GOAWAY: it finishes what it has, and takes nothing new. */
+  peerDraining = false;
+
+  #state: State = 'handshake';
+  readonly #host: ConnectionHost;
+  readonly #opts: ConnectionOptions;
+  readonly #decoder: FrameDecoder;
+  #nextStreamId: number;
+  readonly #pending = new Map<number, PendingCall>();
+  readonly #served = new Map<number, { ctx: CallContext; body?: Readable }>();
+  #lastReceived = Date.now();
+  readonly #heartbeat: NodeJS.Timeout;
+  #corked = false;
+  #goawayAcked: (() => void) | undefined;
+
+  constructor(socket: Socket, outbound: boolean, host: ConnectionHost, opts: ConnectionOptions, dialedAddr?: string) {
+    this.socket = socket;
+    this.outbound = outbound;
+    this.dialedAddr = dialedAddr;
+    this.#host = host;
+    this.#opts = opts;
+    this.#decoder = new FrameDecoder(opts.maxFrameSize);
+    // Dialers use odd stream ids and acceptors even ones, so both sides can start calls.
+    this.#nextStreamId = outbound ? 1 : 2;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('error', (err) => this.#fail(new MeshError('UNAVAILABLE', `connection error: ${err.message}`, { cause: err })));
+    socket.on('close', () => this.#fail(undefined));
+    this.#heartbeat = setInterval(() => this.#tick(), opts.heartbeatInterval);
+    this.#heartbeat.unref();
+    this.#send(encodeFrame(FrameType.HELLO, 0, 0, encodeJson(host.hello())));
+  }
+
+  get isOpen(): boolean {
+    return this.#state === 'open';
+  }
+
+  /** Open and not draining: new calls may be routed here. */
+  get routable(): boolean {
+    return this.#state === 'open' && !this.peerDraining;
+  }
+
+  /** Calls this node is waiting on over this connection (for least-loaded balancing). */
+  get inFlight(): number {
+    return this.#pending.size;
+  }
+
+  /** Calls the peer is waiting on from this node. */
+  get servedCount(): number {
+    return this.#served.size;
+  }
+
+  get peerLabel(): string {
+    return this.peer ? `${this.peer.name}/${this.peer.id.slice(0, 8)}` : (this.socket.remoteAddress ?? 'peer');
+  }
+
+  request(head: RequestHead, codecId: number, payload: Uint8Array, signal?: AbortSignal): Promise<Buffer> {
+    if (this.#state !== 'open') {
+      return Promise.reject(new MeshError('UNAVAILABLE', `connection to ${this.peerLabel} is closed`, { notProcessed: true }));
+    }
+    const limit = this.peer!.maxFrame;
+    const size = requestBodySize(head, head.metadata && Object.keys(head.metadata).length ? JSON.stringify(head.metadata) : undefined, payload.length);
+    if (size > limit) {
+      return Promise.reject(
+        new MeshError('RESOURCE_EXHAUSTED', `request of ${size} bytes exceeds the frame limit of ${limit} bytes`, {
+          details: { size, limit },
+        }),
+      );
+    }
+    const streamId = this.#allocStreamId();
+    const promise = new Promise<Buffer>((resolve, reject) => this.#track(streamId, head.timeout, signal, resolve, reject));
+    this.#send(encodeRequest(streamId, head, codecId, payload));
+    return promise;
+  }
+
+  /**
+   * Open a byte stream: `head` is sent with the request; write the body to the returned
+   * `body` sink; `reply` resolves with the response head and a Readable of the response body.
+   */
+  openStream(head: RequestHead, headBytes: Uint8Array, signal?: AbortSignal): { write(chunk: Uint8Array): boolean; end(): void; reply: Promise<{ head: Buffer; body: Readable }> } {
+    if (this.#state !== 'open') {
+      const err = new MeshError('UNAVAILABLE', `connection to ${this.peerLabel} is closed`, { notProcessed: true });
+      return { write: () => false, end: noop, reply: Promise.reject(err) };
+    }
+    const streamId = this.#allocStreamId();
+    const body = new Readable({ read: noop });
+    const reply = new Promise<{ head: Buffer; body: Readable }>((resolve, reject) => {
+      this.#track(streamId, head.timeout, signal, (h) => resolve({ head: h, body }), reject);
+      this.#pending.get(streamId)!.stream = body;
+    });
+    this.#send(encodeRequest(streamId, head, 0, headBytes, Flags.STREAM));
+    return {
+      write: (chunk) => this.#sendData(streamId, chunk, false),
+      end: () => this.#sendData(streamId, undefined, true),
+      reply,
+    };
+  }
+
+  /** Send our current member list (or our own updated info) to the peer. */
+  sendGossip(gossip: Gossip): void {
+    if (this.#state === 'open') this.#send(encodeFrame(FrameType.GOSSIP, 0, 0, encodeJson(gossip)));
+  }
+
+  /** Tell the peer we are draining; resolves when it acknowledged (it will route nothing new here). */
+  goaway(): Promise<void> {
+    if (this.#state !== 'open') return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#goawayAcked = resolve;
+      this.#send(encodeFrame(FrameType.GOAWAY, 0, 0));
+    });
+  }
+
+  /** Close the connection; calls still waiting fail with UNAVAILABLE. */
+  close(reason?: MeshError): void {
+    if (this.#state === 'closed') return;
+    this.#fail(reason);
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 1000).unref();
+  }
+
+  #allocStreamId(): number {
+    const id = this.#nextStreamId;
+    this.#nextStreamId = id >= 0xfffffffd ? (this.outbound ? 1 : 2) : id + 2;
+    return id;
+  }
+
+  #track(streamId: number, timeout: number, signal: AbortSignal | undefined, resolve: (b: Buffer) => void, reject: (e: MeshError) => void): void {
+    const call: PendingCall = {
+      resolve,
+      reject,
+      signal,
+      onAbort: undefined,
+      timer: setTimeout(() => this.#abandon(streamId, new MeshError('DEADLINE_EXCEEDED', `deadline exceeded after ${timeout} ms`)), timeout),
+    };
+    if (signal) {
+      call.onAbort = () => this.#abandon(streamId, new MeshError('CANCELLED', 'call cancelled by the caller', { cause: signal.reason }));
+      signal.addEventListener('abort', call.onAbort, { once: true });
+    }
+    this.#pending.set(streamId, call);
+  }
+
+  /** The caller gave up (deadline, abort): fail locally and tell the peer to stop working on it. */
+  #abandon(streamId: number, err: MeshError): void {
+    const call = this.#settle(streamId);
+    if (!call) return;
+    call.stream?.destroy(err);
+    call.reject(err);
+    this.#send(encodeFrame(FrameType.CANCEL, 0, streamId));
+  }
+
+  #settle(streamId: number): PendingCall | undefined {
+    const call = this.#pending.get(streamId);
+    if (!call) return undefined;
+    this.#pending.delete(streamId);
+    clearTimeout(call.timer);
+    if (call.onAbort) call.signal!.removeEventListener('abort', call.onAbort);
+    return call;
+  }
+
+  #send(buf: Buffer): boolean {
+    if (this.#state === 'closed') return false;
+    if (!this.#corked) {
+      this.#corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        this.socket.uncork();
+      });
+    }
+    return this.socket.write(buf);
+  }
+
+  /** Stream body bytes in frames no larger than the peer accepts. */
+  #sendData(streamId: number, chunk: Uint8Array | undefined, end: boolean): boolean {
+    const limit = this.peer?.maxFrame ?? this.#opts.maxFrameSize;
+    let ok = true;
+    if (chunk) {
+      for (let o = 0; o < chunk.length; o += limit) {
+        const last = o + limit >= chunk.length;
+        ok = this.#send(encodeFrame(FrameType.DATA, end && last ? Flags.END : 0, streamId, chunk.subarray(o, o + limit)));
+      }
+      if (chunk.length > 0 || !end) return ok;
+    }
+    if (end) ok = this.#send(encodeFrame(FrameType.DATA, Flags.END, streamId));
+    return ok;
+  }
+
+  #tick(): void {
+    const idle = Date.now() - this.#lastReceived;
+    if (idle > this.#opts.heartbeatTimeout) {
+      this.#host.log('warn', 'peer stopped answering; closing', { peer: this.peerLabel, idleMs: idle });
+      this.close(new MeshError('UNAVAILABLE', `peer ${this.peerLabel} stopped answering (${idle} ms)`));
+    } else if (idle >= this.#opts.heartbeatInterval && this.#state !== 'closed') {
+      this.#send(encodeFrame(FrameType.PING, 0, 0));
+    }
+  }
+
+  #onData(chunk: Buffer): void {
+    this.#lastReceived = Date.now();
+    let frames: Frame[];
+    try {
+      frames = this.#decoder.push(chunk);
+    } catch (err) {
+      this.#protocolError(err as Error);
+      return;
+    }
+    for (const frame of frames) {
+      if (this.#state === 'closed') return;
+      try {
+        this.#onFrame(frame);
+      } catch (err) {
+        this.#protocolError(err as Error);
+        return;
+      }
+    }
+  }
+
+  #protocolError(err: Error): void {
+    const pe = err instanceof ProtocolError ? err : new ProtocolError(err.message);
+    this.#host.log('warn', 'closing connection after a protocol error', { peer: this.peerLabel, error: pe.message });
+    this.close(new MeshError('UNAVAILABLE', `connection to ${this.peerLabel} closed: ${pe.message}`, { cause: pe }));
+  }
+
+  #onFrame(f: Frame): void {
+    if (this.#state === 'handshake') {
+      if (f.type !== FrameType.HELLO) throw new ProtocolError(`expected HELLO, got frame type ${f.type}`);
+      const hello = decodeJson<unknown>(f.body, 'HELLO');
+      if (!isHello(hello)) throw new ProtocolError('HELLO is missing fields or speaks another protocol version');
+      this.peer = hello;
+      this.#state = 'open';
+      if (!this.#host.onHello(this, hello)) this.close();
+      return;
+    }
+    switch (f.type) {
+      case FrameType.REQUEST:
+        return this.#onRequest(f);
+      case FrameType.RESPONSE:
+        return this.#onResponse(f);
+      case FrameType.DATA:
+        return this.#onStreamData(f);
+      case FrameType.CANCEL:
+      case FrameType.RESET:
+        return this.#onCancel(f);
+      case FrameType.PING:
+        this.#send(encodeFrame(FrameType.PONG, 0, 0));
+        return;
+      case FrameType.PONG:
+        return;
+      case FrameType.GOSSIP:
+        this.#host.onGossip(this, decodeJson<Gossip>(f.body, 'GOSSIP'));
+        return;
+      case FrameType.GOAWAY:
+        if (f.flags & Flags.ACK) {
+          this.#goawayAcked?.();
+          this.#goawayAcked = undefined;
+        } else {
+          this.peerDraining = true;
+          this.#send(encodeFrame(FrameType.GOAWAY, Flags.ACK, 0));
+          this.#host.onGoaway(this);
+        }
+        return;
+      case FrameType.HELLO:
+        throw new ProtocolError('second HELLO on an open connection');
+    }
+  }
+
+  #onRequest(f: Frame): void {
+    const { head, payload } = decodeRequest(f.flags, f.body);
+    const codec = codecById(f.flags & Flags.CODEC_MASK);
+    if (!codec) throw new ProtocolError(`unknown codec id ${f.flags & Flags.CODEC_MASK}`);
+    const streamId = f.streamId;
+    if (this.#served.has(streamId)) throw new ProtocolError(`stream id ${streamId} reused while in use`);
+    const ctx = new CallContext({
+      namespace: head.namespace,
+      service: head.service,
+      method: head.method,
+      deadline: Date.now() + head.timeout,
+      metadata: head.metadata,
+      caller: { name: this.peer!.name, id: this.peer!.id },
+      codec,
+    });
+    if (f.flags & Flags.STREAM) {
+      const body = new Readable({ read: noop });
+      this.#served.set(streamId, { ctx, body });
+      this.#host.dispatchStream(ctx, payload, body).then(
+        (reply) => this.#streamReply(streamId, ctx, reply),
+        (err) => this.#reply(streamId, ctx, undefined, MeshError.from(err)),
+      );
+      return;
+    }
+    this.#served.set(streamId, { ctx });
+    if (head.timeout === 0) {
+      this.#reply(streamId, ctx, undefined, new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded before the call arrived'));
+      return;
+    }
+    this.#host.dispatch(ctx, payload).then(
+      (result) => this.#reply(streamId, ctx, result, undefined),
+      (err) => this.#reply(streamId, ctx, undefined, MeshError.from(err)),
+    );
+  }
+
+  #reply(streamId: number, ctx: CallContext, result: Uint8Array | undefined, err: MeshError | undefined): void {
+    ctx.finish();
+    if (this.#served.get(streamId)?.ctx !== ctx) return; // cancelled, or the connection closed
+    this.#served.delete(streamId);
+    const limit = this.peer!.maxFrame;
+    if (result && result.length > limit) {
+      err = new MeshError('RESOURCE_EXHAUSTED', `reply of ${result.length} bytes exceeds the caller's frame limit of ${limit} bytes`, {
+        details: { size: result.length, limit },
+      });
+    }
+    if (err) {
+      this.#send(encodeFrame(FrameType.RESPONSE, Flags.ERROR, streamId, encodeError(err)));
+    } else {
+      this.#send(encodeFrame(FrameType.RESPONSE, ctx.codec.id, streamId, result));
+    }
+  }
+
+  async #streamReply(streamId: number, ctx: CallContext, reply: StreamReply): Promise<void> {
+    if (this.#served.get(streamId)?.ctx !== ctx) return;
+    this.#send(encodeFrame(FrameType.RESPONSE, Flags.STREAM, streamId, reply.head));
+    try {
+      if (reply.body) {
+        for await (const chunk of reply.body) {
+          if (this.#served.get(streamId)?.ctx !== ctx) return; // the caller went away
+          if (!this.#sendData(streamId, chunk, false)) await this.#drained();
+        }
+      }
+      this.#sendData(streamId, undefined, true);
+    } catch (err) {
+      this.#send(encodeFrame(FrameType.RESET, 0, streamId, encodeError(MeshError.from(err))));
+    } finally {
+      this.#served.delete(streamId);
+      ctx.finish();
+    }
+  }
+
+  #drained(): Promise<void> {
+    if (this.#state === 'closed' || !this.socket.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.once('drain', done);
+      this.socket.once('close', done);
+    });
+  }
+
+  #onResponse(f: Frame): void {
+    if (f.flags & Flags.STREAM) {
+      // The head of a streamed reply: the call stays pending for its DATA frames.
+      const call = this.#pending.get(f.streamId);
+      if (!call) return;
+      clearTimeout(call.timer);
+      call.resolve(f.body);
+      return;
+    }
+    const call = this.#settle(f.streamId);
+    if (!call) return; // a reply to a call we already gave up on
+    if (f.flags & Flags.ERROR) {
+      const err = decodeError(f.body);
+      call.stream?.destroy(err);
+      call.reject(err);
+    } else {
+      call.resolve(f.body);
+    }
+  }
+
+  #onStreamData(f: Frame): void {
+    const end = (f.flags & Flags.END) !== 0;
+    // Data for a stream we opened (the reply body) ...
+    const call = this.#pending.get(f.streamId);
+    if (call?.stream) {
+      if (f.body.length > 0) call.stream.push(Buffer.from(f.body));
+      if (end) {
+        this.#settle(f.streamId);
+        call.stream.push(null);
+      }
+      return;
+    }
+    // ... or for a stream we serve (the request body).
+    const served = this.#served.get(f.streamId);
+    if (served?.body) {
+      if (f.body.length > 0) served.body.push(Buffer.from(f.body));
+      if (end) served.body.push(null);
+    }
+  }
+
+  #onCancel(f: Frame): void {
+    const reason = f.type === FrameType.RESET && f.body.length > 0 ? decodeError(f.body) : new MeshError('CANCELLED', 'call cancelled by the caller');
+    const served = this.#served.get(f.streamId);
+    if (served) {
+      this.#served.delete(f.streamId);
+      served.ctx.cancel(reason);
+      served.body?.destroy(reason);
+    }
+    const call = this.#settle(f.streamId);
+    if (call) {
+      call.stream?.destroy(reason);
+      call.reject(reason);
+    }
+  }
+
+  #fail(err: MeshError | undefined): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    clearInterval(this.#heartbeat);
+    const lost = err ?? new MeshError('UNAVAILABLE', `connection to ${this.peerLabel} lost`);
+    for (const id of [...this.#pending.keys()]) {
+      const call = this.#settle(id)!;
+      call.stream?.destroy(lost);
+      call.reject(new MeshError('UNAVAILABLE', lost.message, { cause: lost }));
+    }
+    for (const { ctx, body } of this.#served.values()) {
+      ctx.cancel(new MeshError('CANCELLED', 'the caller disconnected'));
+      body?.destroy();
+    }
+    this.#served.clear();
+    this.#goawayAcked?.();
+    this.socket.destroy();
+    this.#host.onClose(this, err);
+  }
+}

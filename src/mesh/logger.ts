@@ -1,0 +1,11 @@
+/**
+ * The mesh's logger: pino, quiet by default (warnings and errors only); MESHRPC_LOG_LEVEL or a
+ * logger of your own in the options says otherwise.
+ */
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+export function defaultLogger(name: string): Logger {
+  return pino({ name, level: process.env.MESHRPC_LOG_LEVEL ?? 'warn' });
+}

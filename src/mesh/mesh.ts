@@ -1,0 +1,438 @@
+/**
+ * Mesh: the built-in service mesh node. Publish services, join a cluster through any node,
+ * call services by name with load balancing, sticky sessions and failover, and close
+ * gracefully. Wires together connections (one per peer), membership (who serves what), the
+ * dialer (seeds, gossip, backoff) and the balancer.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { PassThrough, type Readable } from 'node:stream';
+import { deadlineOf, type CallOptions, type CallTarget } from '../core/caller.js';
+import { codecByName, type Codec } from '../core/codec.js';
+import { CallContext } from '../core/context.js';
+import { DEFAULT_NAMESPACE, Dispatcher, type ServiceInfo } from '../core/endpoint.js';
+import { MeshError } from '../core/errors.js';
+import type { MeshNode, Publishable, ServiceView } from '../core/node.js';
+import { LocalCaller } from '../service/local.js';
+import { Rendezvous, strategyByName, type Strategy } from './balancer.js';
+import { formatHostPort, parseHostPort } from './config.js';
+import { Connection, type ConnectionHost, type StreamReply } from './connection.js';
+import { Dialer } from './dialer.js';
+import { Membership, sameTags, serviceKey, type RouteInstance } from './membership.js';
+import { resolveOptions, type MeshOptions, type ResolvedOptions } from './options.js';
+import { PROTOCOL_VERSION, type Gossip, type Hello, type MemberInfo, type RequestHead } from './wire/messages.js';
+
+/** A byte-stream endpoint (e.g. a forwarded HTTP handler): request head and body in, reply out. */
+export interface StreamEndpoint {
+  handleStream(ctx: CallContext, head: Uint8Array, body: Readable): Promise<StreamReply>;
+}
+
+export interface OpenedStream {
+  write(chunk: Uint8Array): boolean;
+  end(): void;
+  reply: Promise<{ head: Uint8Array; body: Readable }>;
+}
+
+/** Calls that never reached a handler are retried on other instances at most this often. */
+const MAX_RETRIES = 2;
+
+export class Mesh implements MeshNode, ConnectionHost {
+  readonly id = randomUUID();
+  readonly name: string;
+  readonly codec: Codec;
+  readonly options: ResolvedOptions;
+  readonly #dispatcher = new Dispatcher();
+  readonly #local: LocalCaller;
+  readonly #streamEndpoints = new Map<string, StreamEndpoint>();
+  readonly #membership: Membership<Connection>;
+  readonly #conns = new Set<Connection>();
+  readonly #handshakes = new Map<Connection, (ok: boolean) => void>();
+  readonly #strategy: Strategy;
+  readonly #sticky = new Rendezvous();
+  readonly #listeners = new Set<() => void>();
+  #fingerprint = '';
+  #server: Server | undefined;
+  #dialer: Dialer | undefined;
+  #state: 'new' | 'running' | 'closing' | 'closed' = 'new';
+  #closing: Promise<void> | undefined;
+  #gossipScheduled = false;
+  #address: string | undefined;
+
+  constructor(options: MeshOptions) {
+    this.options = resolveOptions(options);
+    this.name = this.options.name;
+    this.codec = codecByName(this.options.codec);
+    this.#local = new LocalCaller(this.#dispatcher, this.options.codec);
+    this.#strategy = strategyByName(this.options.strategy);
+    this.#membership = new Membership<Connection>({
+      id: this.id,
+      name: this.name,
+      addr: null,
+      tags: this.options.tags,
+      services: [],
+      version: 0,
+    });
+  }
+
+  /** The address peers can dial, once listening. */
+  get address(): string | undefined {
+    return this.#address;
+  }
+
+  publish(service: Publishable): this {
+    this.#dispatcher.register(service.info, service.endpoint);
+    this.#servicesChanged();
+    return this;
+  }
+
+  /** Publish a byte-stream endpoint under a service name (the gateway forwards HTTP over these). */
+  publishStream(name: string, endpoint: StreamEndpoint, namespace = DEFAULT_NAMESPACE): this {
+    const key = serviceKey(namespace, name);
+    if (this.#streamEndpoints.has(key)) throw new MeshError('ALREADY_EXISTS', `stream endpoint "${key}" is already published`);
+    this.#streamEndpoints.set(key, endpoint);
+    this.#servicesChanged();
+    return this;
+  }
+
+  async listen(address?: string | number): Promise<void> {
+    if (this.#state !== 'new') throw new MeshError('FAILED_PRECONDITION', 'listen() was already called');
+    this.#state = 'running';
+    const where = address ?? this.options.listen;
+    if (where !== undefined) await this.#startServer(where);
+    this.#dialer = new Dialer({
+      seeds: this.options.seeds,
+      resolveInterval: this.options.resolveInterval,
+      backoffBase: 100,
+      backoffMax: 5000,
+      forgetAfter: 8,
+      dial: (addr) => this.#dial(addr),
+      isLinked: (addr) => this.#isLinked(addr),
+      log: (level, msg, extra) => this.log(level, msg, extra),
+    });
+    await this.#dialer.start();
+  }
+
+  waitFor(services: string | readonly string[], timeoutMs = this.options.defaultTimeout): Promise<void> {
+    const names = typeof services === 'string' ? [services] : [...services];
+    const missing = () => names.filter((n) => this.#membership.instances(undefined, n).length === 0);
+    if (missing().length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new MeshError('DEADLINE_EXCEEDED', `services not available after ${timeoutMs} ms: ${missing().join(', ')}`));
+      }, timeoutMs);
+      const off = this.onServicesChanged(() => {
+        if (missing().length > 0) return;
+        clearTimeout(timer);
+        off();
+        resolve();
+      });
+    });
+  }
+
+  services(): ServiceView[] {
+    return this.#membership.services();
+  }
+
+  /** This node and every peer it is linked to. */
+  members(): MemberInfo[] {
+    return this.#membership.snapshot();
+  }
+
+  onServicesChanged(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async call(target: CallTarget, payload: Uint8Array, options?: CallOptions): Promise<Uint8Array> {
+    if (this.#state === 'closed') throw new MeshError('UNAVAILABLE', 'this mesh node is closed');
+    if (options?.signal?.aborted) throw new MeshError('CANCELLED', 'call cancelled before it started');
+    const now = Date.now();
+    const deadline = deadlineOf(options, now) ?? now + this.options.defaultTimeout;
+    const timeout = deadline - now;
+    if (timeout <= 0) throw new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded before the call started');
+    const head: RequestHead = {
+      namespace: target.namespace ?? DEFAULT_NAMESPACE,
+      service: target.service,
+      method: target.method,
+      timeout,
+      metadata: options?.metadata,
+    };
+    const codecId = options?.codec ? codecByName(options.codec).id : this.codec.id;
+    let excluded: Set<string> | undefined;
+    for (let attempt = 0; ; attempt++) {
+      const inst = this.#pick(head.namespace, head.service, options?.stickyKey, excluded);
+      try {
+        if (!inst.link) return await this.#local.call(target, payload, { ...options, deadline });
+        return await inst.link.request(head, codecId, payload, options?.signal);
+      } catch (err) {
+        if (!(err instanceof MeshError) || !err.notProcessed || attempt >= MAX_RETRIES) throw err;
+        (excluded ??= new Set()).add(inst.id);
+        head.timeout = deadline - Date.now();
+        if (head.timeout <= 0) throw new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded while retrying', { cause: err });
+      }
+    }
+  }
+
+  /** Open a byte stream to one instance of a service's stream endpoint. */
+  openStream(target: CallTarget, head: Uint8Array, options?: CallOptions): OpenedStream {
+    const now = Date.now();
+    const deadline = deadlineOf(options, now) ?? now + this.options.defaultTimeout;
+    const reqHead: RequestHead = {
+      namespace: target.namespace ?? DEFAULT_NAMESPACE,
+      service: target.service,
+      method: target.method,
+      timeout: Math.max(0, deadline - now),
+      metadata: options?.metadata,
+    };
+    let inst: RouteInstance<Connection>;
+    try {
+      inst = this.#pick(reqHead.namespace, reqHead.service, options?.stickyKey, undefined);
+    } catch (err) {
+      return { write: () => false, end: () => {}, reply: Promise.reject(err) };
+    }
+    if (inst.link) return inst.link.openStream(reqHead, head, options?.signal);
+    // Our own instance: the same endpoint, through an in-process pipe.
+    const body = new PassThrough();
+    const ctx = new CallContext({ ...reqHead, deadline, codec: this.codec, transportSignal: options?.signal });
+    const reply = this.dispatchStream(ctx, head, body).then(async (r) => ({ head: r.head, body: toReadable(r.body) }));
+    return { write: (c) => body.write(c), end: () => body.end(), reply };
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#drainAndClose();
+    return this.#closing;
+  }
+
+  // ---- ConnectionHost: what connections ask of the mesh ----
+
+  hello(): Hello {
+    const self = this.#membership.self;
+    const port = this.#address ? parseHostPort(this.#address).port : null;
+    return { ...self, protocol: PROTOCOL_VERSION, maxFrame: this.options.maxFrameSize, port };
+  }
+
+  onHello(conn: Connection, hello: Hello): boolean {
+    const settle = this.#handshakes.get(conn);
+    this.#handshakes.delete(conn);
+    if (hello.id === this.id) {
+      if (conn.dialedAddr) this.#dialer?.markSelf(conn.dialedAddr);
+      settle?.(false);
+      return false;
+    }
+    if (!sameTags(hello.tags, this.options.tags) || this.#state !== 'running') {
+      this.log('info', 'refusing peer', { peer: hello.name, tags: hello.tags, ours: this.options.tags, state: this.#state });
+      if (conn.dialedAddr) this.#dialer?.refused(conn.dialedAddr);
+      settle?.(false);
+      return false;
+    }
+    const remoteHost = (conn.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+    const addr = hello.addr ?? (hello.port !== null ? formatHostPort({ host: remoteHost, port: hello.port }) : null);
+    const info: MemberInfo = { id: hello.id, name: hello.name, addr, tags: hello.tags, services: hello.services, version: hello.version };
+    this.#conns.add(conn);
+    this.#membership.addLink(info, conn);
+    this.log('debug', 'peer joined', { peer: hello.name, id: hello.id, addr });
+    conn.sendGossip({ members: this.#membership.snapshot() });
+    this.#scheduleGossip();
+    this.#notify();
+    settle?.(true);
+    return true;
+  }
+
+  onGossip(conn: Connection, gossip: Gossip): void {
+    if (!gossip || !Array.isArray(gossip.members)) return;
+    let changed = false;
+    for (const m of gossip.members) if (m && typeof m.id === 'string' && this.#membership.update(m)) changed = true;
+    if (changed) this.#notify();
+    this.#dialer?.learn(this.#membership.dialTargets(gossip.members.filter((m) => m && typeof m.id === 'string')));
+  }
+
+  onGoaway(conn: Connection): void {
+    this.log('debug', 'peer is draining', { peer: conn.peerLabel });
+    this.#membership.rebuild();
+    this.#notify();
+  }
+
+  onClose(conn: Connection, err: MeshError | undefined): void {
+    const settle = this.#handshakes.get(conn);
+    this.#handshakes.delete(conn);
+    settle?.(false);
+    if (!this.#conns.delete(conn)) return;
+    if (conn.peer) this.#membership.removeLink(conn.peer.id, conn);
+    if (conn.dialedAddr) this.#dialer?.lost(conn.dialedAddr);
+    this.log('debug', 'peer link closed', { peer: conn.peerLabel, reason: err?.message });
+    this.#notify();
+  }
+
+  dispatch(ctx: CallContext, payload: Uint8Array): Promise<Uint8Array> {
+    return this.#dispatcher.dispatch(ctx, payload);
+  }
+
+  async dispatchStream(ctx: CallContext, head: Uint8Array, body: Readable): Promise<StreamReply> {
+    const endpoint = this.#streamEndpoints.get(serviceKey(ctx.namespace, ctx.service));
+    if (!endpoint) throw new MeshError('NOT_FOUND', `service "${ctx.service}" publishes no stream endpoint`);
+    return endpoint.handleStream(ctx, head, body);
+  }
+
+  log(level: 'debug' | 'info' | 'warn', msg: string, extra?: object): void {
+    this.options.logger[level]({ node: this.name, ...extra }, msg);
+  }
+
+  // ---- internals ----
+
+  #pick(namespace: string, service: string, stickyKey: string | undefined, excluded: Set<string> | undefined): RouteInstance<Connection> {
+    let instances = this.#membership.instances(namespace, service);
+    if (excluded) instances = instances.filter((i) => !excluded.has(i.id));
+    if (instances.length === 0) {
+      if (this.#membership.wasSeen(namespace, service)) {
+        throw new MeshError('UNAVAILABLE', `no live instance of service "${service}"`, { notProcessed: true });
+      }
+      throw new MeshError('NOT_FOUND', `no service named "${service}" in the cluster`);
+    }
+    const ctx = { service, stickyKey };
+    return stickyKey !== undefined ? this.#sticky.select(instances, ctx) : this.#strategy.select(instances, ctx);
+  }
+
+  #servicesChanged(): void {
+    const services: ServiceInfo[] = this.#dispatcher.services().map((s) => ({ ...s }));
+    for (const key of this.#streamEndpoints.keys()) {
+      const existing = services.find((s) => serviceKey(s.namespace, s.name) === key);
+      if (existing) existing.http = true;
+      else {
+        const slash = key.indexOf('/');
+        services.push(slash === -1 ? { namespace: DEFAULT_NAMESPACE, name: key, http: true } : { namespace: key.slice(0, slash), name: key.slice(slash + 1), http: true });
+      }
+    }
+    this.#membership.setOwnServices(services);
+    this.#scheduleGossip();
+    this.#notify();
+  }
+
+  /** Tell every peer what we know, once per burst of changes. */
+  #scheduleGossip(): void {
+    if (this.#gossipScheduled || this.#conns.size === 0) return;
+    this.#gossipScheduled = true;
+    setImmediate(() => {
+      this.#gossipScheduled = false;
+      const gossip = { members: this.#membership.snapshot() };
+      for (const c of this.#conns) c.sendGossip(gossip);
+    });
+  }
+
+  #notify(): void {
+    const fp = this.#membership.fingerprint();
+    if (fp === this.#fingerprint) return;
+    this.#fingerprint = fp;
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener();
+      } catch (err) {
+        this.log('warn', 'services listener threw', { error: (err as Error).message });
+      }
+    }
+  }
+
+  async #startServer(where: string | number): Promise<void> {
+    const { host, port } = typeof where === 'number' ? { host: '0.0.0.0', port: where } : parseHostPort(where);
+    const server = createServer((socket) => this.#accept(socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.log('warn', 'listener error', { error: err.message }));
+    this.#server = server;
+    const bound = server.address();
+    const actualPort = typeof bound === 'object' && bound ? bound.port : port;
+    this.#address = formatHostPort({ host, port: actualPort });
+    const wildcard = host === '0.0.0.0' || host === '::';
+    const adv = this.options.advertise;
+    this.#membership.self.addr = adv
+      ? formatHostPort(parseHostPort(adv, adv, actualPort))
+      : wildcard
+        ? null
+        : this.#address;
+  }
+
+  #accept(socket: Socket): void {
+    if (this.#state !== 'running') {
+      socket.destroy();
+      return;
+    }
+    const conn = this.#newConnection(socket, false);
+    this.#handshakes.set(conn, () => {});
+  }
+
+  #newConnection(socket: Socket, outbound: boolean, addr?: string): Connection {
+    const { maxFrameSize, heartbeatInterval, heartbeatTimeout } = this.options;
+    return new Connection(socket, outbound, this, { maxFrameSize, heartbeatInterval, heartbeatTimeout }, addr);
+  }
+
+  #dial(addr: string): Promise<boolean> {
+    if (this.#state !== 'running') return Promise.resolve(false);
+    const { host, port } = parseHostPort(addr, '127.0.0.1');
+    return new Promise((resolve) => {
+      const socket = connect({ host, port });
+      const timer = setTimeout(() => socket.destroy(), this.options.connectTimeout);
+      timer.unref();
+      socket.once('error', () => {});
+      socket.once('close', () => {
+        clearTimeout(timer);
+        resolve(false);
+      });
+      socket.once('connect', () => {
+        const conn = this.#newConnection(socket, true, addr);
+        this.#handshakes.set(conn, (ok) => {
+          clearTimeout(timer);
+          resolve(ok);
+        });
+      });
+    });
+  }
+
+  #isLinked(addr: string): boolean {
+    for (const c of this.#conns) {
+      if (c.dialedAddr === addr || (c.peer && this.#membership.peer(c.peer.id)?.addr === addr)) return true;
+    }
+    for (const c of this.#handshakes.keys()) if (c.dialedAddr === addr) return true;
+    return false;
+  }
+
+  async #drainAndClose(): Promise<void> {
+    if (this.#state === 'new') {
+      this.#state = 'closed';
+      return;
+    }
+    this.#state = 'closing';
+    this.#dialer?.stop();
+    this.#server?.close();
+    const until = Date.now() + this.options.drainTimeout;
+    // Peers acknowledge GOAWAY after every request they sent us before it, so once all have
+    // answered, nothing new can arrive; then wait for what we are still serving.
+    await Promise.race([Promise.all([...this.#conns].map((c) => c.goaway())), sleep(this.options.drainTimeout)]);
+    while (Date.now() < until && [...this.#conns].some((c) => c.servedCount > 0)) await sleep(5);
+    for (const c of [...this.#conns]) c.close();
+    for (const c of [...this.#handshakes.keys()]) c.close();
+    this.#state = 'closed';
+    this.#notify();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+function toReadable(body: StreamReply['body']): Readable {
+  const out = new PassThrough();
+  if (!body) {
+    out.end();
+    return out;
+  }
+  (async () => {
+    for await (const chunk of body) if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+    out.end();
+  })().catch((err) => out.destroy(err));
+  return out;
+}

@@ -1,0 +1,80 @@
+/**
+ * Mesh options and their defaults. Everything has an environment variable for containers
+ * (MESHRPC_CLUSTER_NODES, MESHRPC_LISTEN_ADDR, MESHRPC_CLUSTER_TAGNAME, MESHRPC_ADVERTISE_ADDR);
+ * options given in code win.
+ */
+import type { CodecName } from '../core/codec.js';
+import type { Strategy, StrategyName } from './balancer.js';
+import { envList, splitList } from './config.js';
+import { defaultLogger, type Logger } from './logger.js';
+
+export interface MeshOptions {
+  /** Logical node name, e.g. "greeter". */
+  name: string;
+  /** Seeds to join through: "host[:port]" (default port 11999). Default: MESHRPC_CLUSTER_NODES. */
+  nodes?: string | readonly string[];
+  /** Where to accept peers when `listen()` is called without an address. Default: MESHRPC_LISTEN_ADDR. */
+  listen?: string | number;
+  /** Host (or host:port) other nodes should dial, when the listen address is not it. Default: MESHRPC_ADVERTISE_ADDR, else the address peers see. */
+  advertise?: string;
+  /** Cluster tags: nodes whose tags differ never see each other. Default: MESHRPC_CLUSTER_TAGNAME. */
+  tags?: string | readonly string[];
+  /** Codec for typed calls from this node. Default: json. */
+  codec?: CodecName;
+  /** Largest frame body accepted and sent. Default: 4 MiB. */
+  maxFrameSize?: number;
+  /** Deadline of calls that set none. Default: 30 s. */
+  defaultTimeout?: number;
+  /** Idle time after which a PING is sent. Default: 1 s. */
+  heartbeatInterval?: number;
+  /** Silence after which a peer is declared dead. Default: 3 s. */
+  heartbeatTimeout?: number;
+  /** How long close() waits for in-flight calls. Default: 10 s. */
+  drainTimeout?: number;
+  /** How often seed host names are resolved again. Default: 5 s. */
+  resolveInterval?: number;
+  /** Connect timeout per dial. Default: 3 s. */
+  connectTimeout?: number;
+  /** Balancing for calls without a sticky key. Default: round-robin. */
+  strategy?: StrategyName | Strategy;
+  logger?: Logger;
+}
+
+export interface ResolvedOptions {
+  name: string;
+  seeds: string[];
+  listen: string | number | undefined;
+  advertise: string | undefined;
+  tags: string[];
+  codec: CodecName;
+  maxFrameSize: number;
+  defaultTimeout: number;
+  heartbeatInterval: number;
+  heartbeatTimeout: number;
+  drainTimeout: number;
+  resolveInterval: number;
+  connectTimeout: number;
+  strategy: StrategyName | Strategy | undefined;
+  logger: Logger;
+}
+
+export function resolveOptions(o: MeshOptions, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
+  const heartbeatInterval = o.heartbeatInterval ?? 1000;
+  return {
+    name: o.name,
+    seeds: o.nodes !== undefined ? splitList(o.nodes) : envList('MESHRPC_CLUSTER_NODES', env),
+    listen: o.listen ?? (env.MESHRPC_LISTEN_ADDR || undefined),
+    advertise: o.advertise ?? (env.MESHRPC_ADVERTISE_ADDR || undefined),
+    tags: (o.tags !== undefined ? splitList(o.tags) : envList('MESHRPC_CLUSTER_TAGNAME', env)).sort(),
+    codec: o.codec ?? 'json',
+    maxFrameSize: o.maxFrameSize ?? 4 * 1024 * 1024,
+    defaultTimeout: o.defaultTimeout ?? 30_000,
+    heartbeatInterval,
+    heartbeatTimeout: o.heartbeatTimeout ?? heartbeatInterval * 3,
+    drainTimeout: o.drainTimeout ?? 10_000,
+    resolveInterval: o.resolveInterval ?? 5000,
+    connectTimeout: o.connectTimeout ?? 3000,
+    strategy: o.strategy,
+    logger: o.logger ?? defaultLogger(`meshrpc:${o.name}`),
+  };
+}

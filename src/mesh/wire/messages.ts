@@ -1,0 +1,189 @@
+/**
+ * Bodies of the mesh frames: the REQUEST head (namespace, service, method, timeout, metadata),
+ * error replies, and the JSON control messages (HELLO, GOSSIP, GOAWAY). Pure encode/decode.
+ */
+import { DEFAULT_NAMESPACE, type ServiceInfo } from '../../core/endpoint.js';
+import { MeshError, type WireError } from '../../core/errors.js';
+import type { Metadata } from '../../core/context.js';
+import { Flags, FrameType, HEADER_SIZE, writeHeader } from './frame.js';
+import { ProtocolError } from './decoder.js';
+
+export const PROTOCOL_VERSION = 1;
+
+export interface RequestHead {
+  namespace: string;
+  service: string;
+  method: string;
+  /** Milliseconds the caller still waits; relative so clocks need not agree. */
+  timeout: number;
+  metadata: Metadata | undefined;
+}
+
+/** Bytes a REQUEST frame's body will take, to check the size limit before encoding. */
+export function requestBodySize(head: RequestHead, metaJson: string | undefined, payloadLen: number): number {
+  const ns = head.namespace === DEFAULT_NAMESPACE ? 0 : Buffer.byteLength(head.namespace);
+  return (
+    3 + ns + Buffer.byteLength(head.service) + Buffer.byteLength(head.method) + 4 +
+    (metaJson === undefined ? 0 : 4 + Buffer.byteLength(metaJson)) + payloadLen
+  );
+}
+
+/**
+ * REQUEST body: u8 nsLen, ns, u8 serviceLen, service, u8 methodLen, method, u32 timeout ms,
+ * [u32 metaLen, metadata JSON when flag METADATA], payload. The default namespace travels as "".
+ */
+export function encodeRequest(
+  streamId: number,
+  head: RequestHead,
+  codecId: number,
+  payload: Uint8Array,
+  extraFlags = 0,
+): Buffer {
+  const metaJson = head.metadata && Object.keys(head.metadata).length > 0 ? JSON.stringify(head.metadata) : undefined;
+  const bodyLen = requestBodySize(head, metaJson, payload.length);
+  const buf = Buffer.allocUnsafe(HEADER_SIZE + bodyLen);
+  const flags = (codecId & Flags.CODEC_MASK) | (metaJson === undefined ? 0 : Flags.METADATA) | extraFlags;
+  writeHeader(buf, FrameType.REQUEST, flags, streamId, bodyLen);
+  let o = HEADER_SIZE;
+  o = writeShortString(buf, o, head.namespace === DEFAULT_NAMESPACE ? '' : head.namespace);
+  o = writeShortString(buf, o, head.service);
+  o = writeShortString(buf, o, head.method);
+  buf.writeUInt32BE(Math.max(0, Math.min(0xffffffff, Math.ceil(head.timeout))), o);
+  o += 4;
+  if (metaJson !== undefined) {
+    const n = buf.write(metaJson, o + 4);
+    buf.writeUInt32BE(n, o);
+    o += 4 + n;
+  }
+  buf.set(payload, o);
+  return buf;
+}
+
+export function decodeRequest(flags: number, body: Buffer): { head: RequestHead; payload: Buffer } {
+  let o = 0;
+  const [ns, o1] = readShortString(body, o);
+  const [service, o2] = readShortString(body, o1);
+  const [method, o3] = readShortString(body, o2);
+  o = o3;
+  if (body.length < o + 4) throw new ProtocolError('REQUEST body too short for its timeout');
+  const timeout = body.readUInt32BE(o);
+  o += 4;
+  let metadata: Metadata | undefined;
+  if (flags & Flags.METADATA) {
+    if (body.length < o + 4) throw new ProtocolError('REQUEST metadata length missing');
+    const n = body.readUInt32BE(o);
+    if (body.length < o + 4 + n) throw new ProtocolError('REQUEST metadata truncated');
+    metadata = parseMetadata(body.toString('utf8', o + 4, o + 4 + n));
+    o += 4 + n;
+  }
+  return {
+    head: { namespace: ns === '' ? DEFAULT_NAMESPACE : ns, service, method, timeout, metadata },
+    payload: body.subarray(o),
+  };
+}
+
+function parseMetadata(json: string): Metadata {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw new ProtocolError('REQUEST metadata is not JSON');
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new ProtocolError('REQUEST metadata is not an object');
+  const out: Metadata = {};
+  for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+function writeShortString(buf: Buffer, o: number, s: string): number {
+  const n = buf.write(s, o + 1);
+  if (n > 255) throw new MeshError('INVALID_ARGUMENT', `name too long for the wire (${n} bytes, max 255): ${s.slice(0, 40)}…`);
+  buf[o] = n;
+  return o + 1 + n;
+}
+
+function readShortString(buf: Buffer, o: number): [string, number] {
+  if (buf.length < o + 1) throw new ProtocolError('REQUEST body truncated');
+  const n = buf[o];
+  if (buf.length < o + 1 + n) throw new ProtocolError('REQUEST body truncated');
+  return [buf.toString('utf8', o + 1, o + 1 + n), o + 1 + n];
+}
+
+/** An error reply; `notProcessed` tells the caller no handler ran, so retrying elsewhere is safe. */
+export interface ErrorBody extends WireError {
+  notProcessed?: boolean;
+}
+
+export function encodeError(err: MeshError): Buffer {
+  const body: ErrorBody = err.toWire();
+  if (err.notProcessed) body.notProcessed = true;
+  return Buffer.from(JSON.stringify(body));
+}
+
+export function decodeError(body: Buffer): MeshError {
+  let parsed: ErrorBody;
+  try {
+    parsed = JSON.parse(body.toString('utf8')) as ErrorBody;
+  } catch {
+    return new MeshError('UNKNOWN', 'remote error with an unreadable body');
+  }
+  const err = MeshError.fromWire(parsed);
+  if (parsed && parsed.notProcessed === true) {
+    return new MeshError(err.code, err.message, { details: err.details, remoteName: err.remoteName, notProcessed: true });
+  }
+  return err;
+}
+
+/** What a node says about itself: in HELLO, and in GOSSIP about every peer it is connected to. */
+export interface MemberInfo {
+  id: string;
+  name: string;
+  /** Address others can dial (host:port), or null for a node that does not accept peers. */
+  addr: string | null;
+  tags: string[];
+  services: ServiceInfo[];
+  /** Increases whenever this node's service list changes. */
+  version: number;
+}
+
+export interface Hello extends MemberInfo {
+  protocol: number;
+  /** Largest frame body this node accepts. */
+  maxFrame: number;
+  /** Port the node listens on, when its host must be taken from the socket (NAT, containers). */
+  port: number | null;
+}
+
+export interface Gossip {
+  members: MemberInfo[];
+}
+
+export function encodeJson(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value));
+}
+
+export function decodeJson<T>(body: Buffer, what: string): T {
+  try {
+    return JSON.parse(body.toString('utf8')) as T;
+  } catch {
+    throw new ProtocolError(`${what} body is not JSON`);
+  }
+}
+
+export function isHello(v: unknown): v is Hello {
+  const h = v as Hello;
+  return (
+    !!h && typeof h === 'object' && h.protocol === PROTOCOL_VERSION && typeof h.id === 'string' &&
+    typeof h.name === 'string' && Array.isArray(h.tags) && Array.isArray(h.services) &&
+    typeof h.maxFrame === 'number' && typeof h.version === 'number'
+  );
+}
+
+export function isMemberInfo(v: unknown): v is MemberInfo {
+  const m = v as MemberInfo;
+  return (
+    !!m && typeof m === 'object' && typeof m.id === 'string' && typeof m.name === 'string' &&
+    (m.addr === null || typeof m.addr === 'string') && Array.isArray(m.tags) && Array.isArray(m.services) &&
+    typeof m.version === 'number'
+  );
+}
