@@ -15,8 +15,11 @@ export interface GreeterService {
 }
 
 export class Greeter implements GreeterService {
+  /** An optional instance label, appended to greetings so callers can see who answered. */
+  constructor(private readonly instance?: string) {}
+
   async greet(name: string): Promise<string> {
-    return `Hello, ${name}`;
+    return this.instance ? `Hello, ${name} (from ${this.instance})` : `Hello, ${name}`;
   }
 
   async sendPostcard(card: Postcard): Promise<Postcard> {

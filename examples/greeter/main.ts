@@ -1,0 +1,26 @@
+/**
+ * A greeter instance: joins the mesh from the environment and serves the greeter.
+ *
+ *   MESHRPC_LISTEN_ADDR=127.0.0.1:11999 npx tsx examples/greeter/main.ts            # first node (seed)
+ *   MESHRPC_LISTEN_ADDR=127.0.0.1:12000 MESHRPC_CLUSTER_NODES=127.0.0.1:11999 npx tsx examples/greeter/main.ts
+ *
+ * GREETER_ID names the instance in replies to `whoami` style checks (tests use it).
+ */
+import { Mesh } from 'meshrpc';
+import { greeterHandler } from './greeter.mesh.js';
+import { Greeter } from './service.js';
+
+const mesh = new Mesh({ name: 'greeter' });
+mesh.publish(greeterHandler(new Greeter(process.env.GREETER_ID)));
+await mesh.listen(process.env.MESHRPC_LISTEN_ADDR ?? '0.0.0.0:11999');
+console.log(`greeter ${process.env.GREETER_ID ?? ''} listening on ${mesh.address}`.replace('  ', ' '));
+
+// Graceful stop: peers stop routing here at once, in-flight calls finish, then we exit.
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    mesh.close().then(() => process.exit(0));
+  });
+}
