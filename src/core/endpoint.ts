@@ -71,11 +71,16 @@ export class Dispatcher {
   }
 
   /** Run the endpoint for ctx's service inside ctx; unknown services are NOT_FOUND. */
-  async dispatch(ctx: CallContext, payload: Uint8Array): Promise<Uint8Array> {
+  dispatch(ctx: CallContext, payload: Uint8Array): Promise<Uint8Array> {
     const reg = this.lookup(ctx.namespace, ctx.service);
     if (!reg) {
-      throw new MeshError('NOT_FOUND', `unknown service "${ctx.service}"${ctx.namespace === DEFAULT_NAMESPACE ? '' : ` in namespace "${ctx.namespace}"`}`);
+      return Promise.reject(new MeshError('NOT_FOUND', `unknown service "${ctx.service}"${ctx.namespace === DEFAULT_NAMESPACE ? '' : ` in namespace "${ctx.namespace}"`}`));
     }
-    return runWithContext(ctx, () => reg.endpoint.handle(ctx, payload));
+    // One promise layer only: this is on every call's path.
+    try {
+      return Promise.resolve(runWithContext(ctx, () => reg.endpoint.handle(ctx, payload)));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 }

@@ -34,7 +34,7 @@ export class RoundRobin implements Strategy {
 
 /** Power of two choices: of two random instances, the one with fewer calls in flight. */
 export class LeastLoaded implements Strategy {
-  select<I extends Instance>(instances: readonly I[]): I {
+  select<I extends Instance>(instances: readonly I[], _ctx?: SelectContext): I {
     if (instances.length === 1) return instances[0];
     const a = instances[Math.floor(Math.random() * instances.length)];
     let b = instances[Math.floor(Math.random() * (instances.length - 1))];

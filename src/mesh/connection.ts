@@ -15,7 +15,7 @@ import { Readable } from 'node:stream';
 import { codecById } from '../core/codec.js';
 import { CallContext } from '../core/context.js';
 import { MeshError } from '../core/errors.js';
-import { encodeFrame, Flags, FrameType, type Frame } from './wire/frame.js';
+import { encodeFrame, Flags, FrameType, HEADER_SIZE, type Frame } from './wire/frame.js';
 import { FrameDecoder, ProtocolError } from './wire/decoder.js';
 import {
   decodeError,
@@ -25,7 +25,6 @@ import {
   encodeJson,
   encodeRequest,
   isHello,
-  requestBodySize,
   type Gossip,
   type Hello,
   type RequestHead,
@@ -136,12 +135,14 @@ export class Connection {
     return this.peer ? `${this.peer.name}/${this.peer.id.slice(0, 8)}` : (this.socket.remoteAddress ?? 'peer');
   }
 
-  request(head: RequestHead, codecId: number, payload: Uint8Array, signal?: AbortSignal): Promise<Buffer> {
+  /** Send a call; `names` is the cached encoding of the target's names (see encodeNames). */
+  request(head: RequestHead, codecId: number, payload: Uint8Array, signal?: AbortSignal, names?: Buffer): Promise<Buffer> {
     if (this.#state !== 'open') {
       return Promise.reject(new MeshError('UNAVAILABLE', `connection to ${this.peerLabel} is closed`, { notProcessed: true }));
     }
     const limit = this.peer!.maxFrame;
-    const size = requestBodySize(head, head.metadata && Object.keys(head.metadata).length ? JSON.stringify(head.metadata) : undefined, payload.length);
+    const frame = encodeRequest(0, head, codecId, payload, 0, names);
+    const size = frame.length - HEADER_SIZE;
     if (size > limit) {
       return Promise.reject(
         new MeshError('RESOURCE_EXHAUSTED', `request of ${size} bytes exceeds the frame limit of ${limit} bytes`, {
@@ -150,8 +151,9 @@ export class Connection {
       );
     }
     const streamId = this.#allocStreamId();
+    frame.writeUInt32BE(streamId, 6);
     const promise = new Promise<Buffer>((resolve, reject) => this.#track(streamId, head.timeout, signal, resolve, reject));
-    this.#send(encodeRequest(streamId, head, codecId, payload));
+    this.#send(frame);
     return promise;
   }
 

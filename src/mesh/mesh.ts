@@ -20,7 +20,7 @@ import { Connection, type ConnectionHost, type StreamReply } from './connection.
 import { Dialer } from './dialer.js';
 import { Membership, sameTags, serviceKey, type RouteInstance } from './membership.js';
 import { resolveOptions, type MeshOptions, type ResolvedOptions } from './options.js';
-import { PROTOCOL_VERSION, type Gossip, type Hello, type MemberInfo, type RequestHead } from './wire/messages.js';
+import { encodeNames, PROTOCOL_VERSION, type Gossip, type Hello, type MemberInfo, type RequestHead } from './wire/messages.js';
 
 /** A byte-stream endpoint (e.g. a forwarded HTTP handler): request head and body in, reply out. */
 export interface StreamEndpoint {
@@ -159,12 +159,13 @@ export class Mesh implements MeshNode, ConnectionHost {
       metadata: options?.metadata,
     };
     const codecId = options?.codec ? codecByName(options.codec).id : this.codec.id;
+    const names = this.#namesOf(target, head);
     let excluded: Set<string> | undefined;
     for (let attempt = 0; ; attempt++) {
       const inst = this.#pick(head.namespace, head.service, options?.stickyKey, excluded);
       try {
         if (!inst.link) return await this.#local.call(target, payload, { ...options, deadline });
-        return await inst.link.request(head, codecId, payload, options?.signal);
+        return await inst.link.request(head, codecId, payload, options?.signal, names);
       } catch (err) {
         if (!(err instanceof MeshError) || !err.notProcessed || attempt >= MAX_RETRIES) throw err;
         (excluded ??= new Set()).add(inst.id);
@@ -279,6 +280,18 @@ export class Mesh implements MeshNode, ConnectionHost {
   }
 
   // ---- internals ----
+
+  /** Encoded names per call target: typed clients reuse one target object per method. */
+  readonly #names = new WeakMap<CallTarget, Buffer>();
+
+  #namesOf(target: CallTarget, head: RequestHead): Buffer {
+    let names = this.#names.get(target);
+    if (!names) {
+      names = encodeNames(head.namespace, head.service, head.method);
+      this.#names.set(target, names);
+    }
+    return names;
+  }
 
   #pick(namespace: string, service: string, stickyKey: string | undefined, excluded: Set<string> | undefined): RouteInstance<Connection> {
     let instances = this.#membership.instances(namespace, service);

@@ -41,7 +41,10 @@ export function effectiveOptions(options: CallOptions): CallOptions {
   return merged;
 }
 
-/** Encode named arguments, call, decode the result: the one path every typed call takes. */
+/**
+ * Encode named arguments, call, decode the result: the one path every typed call takes.
+ * `options.codec` should be set (createClient does it once), else the caller's codec is used.
+ */
 export async function invokeMethod(
   caller: Caller,
   target: CallTarget,
@@ -56,17 +59,18 @@ export async function invokeMethod(
   }
   if (spec.paramsToWire) args = spec.paramsToWire(args);
   const codec = options.codec ? codecByName(options.codec) : caller.codec;
-  const callOptions = effectiveOptions(options.codec ? options : { ...options, codec: codec.name });
-  const reply = await caller.call(target, codec.encode(args), callOptions);
+  const reply = await caller.call(target, codec.encode(args), effectiveOptions(options));
   const result = codec.decode(reply);
   return spec.resultFromWire ? spec.resultFromWire(result) : result;
 }
 
 export function createClient<T>(spec: ServiceSpec<T>, caller: Caller, options: CallOptions = {}): Client<T> {
   const client: Record<string, unknown> = {};
+  // Name the codec once here, so each call passes the same options object on.
+  const callOptions: CallOptions = options.codec ? options : { ...options, codec: caller.codec.name };
   for (const [method, methodSpec] of Object.entries(spec.methods)) {
     const target: CallTarget = { namespace: spec.namespace, service: spec.name, method };
-    client[method] = (...argv: unknown[]) => invokeMethod(caller, target, methodSpec, argv, options);
+    client[method] = (...argv: unknown[]) => invokeMethod(caller, target, methodSpec, argv, callOptions);
   }
   client.with = (more: CallOptions) =>
     createClient(spec, caller, {

@@ -32,7 +32,7 @@ export function createHandler<T>(spec: ServiceSpec<T>, impl: T): ServiceHandler<
   }
 
   const endpoint: Endpoint = {
-    async handle(ctx: CallContext, payload: Uint8Array): Promise<Uint8Array> {
+    handle(ctx: CallContext, payload: Uint8Array): Promise<Uint8Array> | Uint8Array {
       const method = bound.get(ctx.method);
       if (!method) {
         throw new MeshError('UNIMPLEMENTED', `service "${spec.name}" has no method "${ctx.method}"`);
@@ -41,9 +41,12 @@ export function createHandler<T>(spec: ServiceSpec<T>, impl: T): ServiceHandler<
       const params = method.spec.params;
       const argv = new Array<unknown>(params.length);
       for (let i = 0; i < params.length; i++) argv[i] = args[params[i]];
-      let result = await method.fn(...argv);
-      if (method.spec.resultToWire) result = method.spec.resultToWire(result);
-      return ctx.codec.encode(result === undefined ? null : result);
+      const result = method.fn(...argv);
+      const encode = (value: unknown) => {
+        const wire = method.spec.resultToWire ? method.spec.resultToWire(value) : value;
+        return ctx.codec.encode(wire === undefined ? null : wire);
+      };
+      return isThenable(result) ? Promise.resolve(result).then(encode) : encode(result);
     },
   };
 
@@ -78,4 +81,8 @@ function checked(args: Record<string, unknown>, spec: MethodSpec): Record<string
     }
   }
   return spec.paramsFromWire ? spec.paramsFromWire(args) : args;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }

@@ -19,13 +19,16 @@ export interface RequestHead {
   metadata: Metadata | undefined;
 }
 
-/** Bytes a REQUEST frame's body will take, to check the size limit before encoding. */
-export function requestBodySize(head: RequestHead, metaJson: string | undefined, payloadLen: number): number {
-  const ns = head.namespace === DEFAULT_NAMESPACE ? 0 : Buffer.byteLength(head.namespace);
-  return (
-    3 + ns + Buffer.byteLength(head.service) + Buffer.byteLength(head.method) + 4 +
-    (metaJson === undefined ? 0 : 4 + Buffer.byteLength(metaJson)) + payloadLen
-  );
+/**
+ * The namespace, service and method of a REQUEST as wire bytes (three u8-length-prefixed
+ * strings). Callers cache this per call target: it is the same for every call of a method.
+ */
+export function encodeNames(namespace: string, service: string, method: string): Buffer {
+  const parts = [namespace === DEFAULT_NAMESPACE ? '' : namespace, service, method].map((s) => Buffer.from(s));
+  for (const p of parts) {
+    if (p.length > 255) throw new MeshError('INVALID_ARGUMENT', `name too long for the wire (${p.length} bytes, max 255): ${p.toString().slice(0, 40)}…`);
+  }
+  return Buffer.concat(parts.flatMap((p) => [Buffer.from([p.length]), p]));
 }
 
 /**
@@ -38,22 +41,21 @@ export function encodeRequest(
   codecId: number,
   payload: Uint8Array,
   extraFlags = 0,
+  names: Buffer = encodeNames(head.namespace, head.service, head.method),
 ): Buffer {
   const metaJson = head.metadata && Object.keys(head.metadata).length > 0 ? JSON.stringify(head.metadata) : undefined;
-  const bodyLen = requestBodySize(head, metaJson, payload.length);
+  const metaLen = metaJson === undefined ? 0 : Buffer.byteLength(metaJson);
+  const bodyLen = names.length + 4 + (metaJson === undefined ? 0 : 4 + metaLen) + payload.length;
   const buf = Buffer.allocUnsafe(HEADER_SIZE + bodyLen);
   const flags = (codecId & Flags.CODEC_MASK) | (metaJson === undefined ? 0 : Flags.METADATA) | extraFlags;
   writeHeader(buf, FrameType.REQUEST, flags, streamId, bodyLen);
-  let o = HEADER_SIZE;
-  o = writeShortString(buf, o, head.namespace === DEFAULT_NAMESPACE ? '' : head.namespace);
-  o = writeShortString(buf, o, head.service);
-  o = writeShortString(buf, o, head.method);
+  let o = HEADER_SIZE + names.copy(buf, HEADER_SIZE);
   buf.writeUInt32BE(Math.max(0, Math.min(0xffffffff, Math.ceil(head.timeout))), o);
   o += 4;
   if (metaJson !== undefined) {
-    const n = buf.write(metaJson, o + 4);
-    buf.writeUInt32BE(n, o);
-    o += 4 + n;
+    buf.writeUInt32BE(metaLen, o);
+    buf.write(metaJson, o + 4);
+    o += 4 + metaLen;
   }
   buf.set(payload, o);
   return buf;
@@ -93,13 +95,6 @@ function parseMetadata(json: string): Metadata {
   const out: Metadata = {};
   for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
   return out;
-}
-
-function writeShortString(buf: Buffer, o: number, s: string): number {
-  const n = buf.write(s, o + 1);
-  if (n > 255) throw new MeshError('INVALID_ARGUMENT', `name too long for the wire (${n} bytes, max 255): ${s.slice(0, 40)}…`);
-  buf[o] = n;
-  return o + 1 + n;
 }
 
 function readShortString(buf: Buffer, o: number): [string, number] {
