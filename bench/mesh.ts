@@ -1,0 +1,131 @@
+/**
+ * Mesh benchmark: the greet call, client here and server in its own process on loopback, beside
+ * a raw-socket baseline measured in the same run (length-prefixed JSON frames multiplexed over
+ * one `net` socket, writes of one tick coalesced). Prints p50/p99 at concurrency 1, calls/s at
+ * 64 in flight, the server's peak RSS, and the ratios to the baseline.
+ *
+ *   npx tsx bench/mesh.ts            (BENCH_SECONDS=3 by default per measurement)
+ */
+import { connect, type Socket } from 'node:net';
+import { Mesh } from '../src/index.js';
+import { greeterClient } from '../examples/greeter/greeter.mesh.js';
+import { fmt, measureLatency, measureThroughput, type LatencyResult } from './lib/stats.js';
+import { startServer } from './lib/server.js';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 3);
+const ms = seconds * 1000;
+
+interface Row {
+  name: string;
+  lat: LatencyResult;
+  tput: number;
+  rss: number;
+}
+
+class RawClient {
+  #socket!: Socket;
+  #next = 1;
+  #pending = new Map<number, (v: unknown) => void>();
+  #buf = Buffer.alloc(0);
+  #corked = false;
+
+  async connect(addr: string): Promise<void> {
+    const i = addr.lastIndexOf(':');
+    await new Promise<void>((resolve) => {
+      this.#socket = connect({ host: addr.slice(0, i), port: Number(addr.slice(i + 1)) }, resolve);
+    });
+    this.#socket.setNoDelay(true);
+    this.#socket.on('data', (chunk: Buffer) => {
+      this.#buf = this.#buf.length === 0 ? chunk : Buffer.concat([this.#buf, chunk]);
+      let o = 0;
+      while (this.#buf.length - o >= 4) {
+        const len = this.#buf.readUInt32BE(o);
+        if (this.#buf.length - o - 4 < len) break;
+        const msg = JSON.parse(this.#buf.toString('utf8', o + 4, o + 4 + len));
+        o += 4 + len;
+        const resolve = this.#pending.get(msg.id);
+        this.#pending.delete(msg.id);
+        resolve?.(msg.result);
+      }
+      this.#buf = o === this.#buf.length ? Buffer.alloc(0) : this.#buf.subarray(o);
+    });
+  }
+
+  greet(name: string): Promise<unknown> {
+    const id = this.#next++;
+    const body = Buffer.from(JSON.stringify({ id, method: 'greet', args: { name } }));
+    const frame = Buffer.allocUnsafe(4 + body.length);
+    frame.writeUInt32BE(body.length, 0);
+    body.copy(frame, 4);
+    const p = new Promise((resolve) => this.#pending.set(id, resolve));
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#socket.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        this.#socket.uncork();
+      });
+    }
+    this.#socket.write(frame);
+    return p;
+  }
+
+  close(): void {
+    this.#socket.destroy();
+  }
+}
+
+async function measure(name: string, call: () => Promise<unknown>): Promise<Omit<Row, 'rss'>> {
+  await measureThroughput(call, 64, Math.min(1000, ms / 2)); // warm-up: JIT, connection, buffers
+  const lat = await measureLatency(call, ms);
+  const tput = await measureThroughput(call, 64, ms);
+  return { name, lat, tput };
+}
+
+async function benchRaw(): Promise<Row> {
+  const server = await startServer('bench/mesh-server.ts', ['raw']);
+  const client = new RawClient();
+  await client.connect(server.address);
+  const r = await measure('raw socket (baseline)', () => client.greet('Max'));
+  client.close();
+  return { ...r, rss: await server.stop() };
+}
+
+async function benchMesh(codec: 'json' | 'msgpack'): Promise<Row> {
+  const server = await startServer('bench/mesh-server.ts', ['mesh'], { BENCH_CODEC: codec });
+  const mesh = new Mesh({ name: 'bench', nodes: [server.address], codec });
+  await mesh.listen();
+  await mesh.waitFor('greeter', 10_000);
+  const greeter = greeterClient(mesh);
+  const r = await measure(`meshrpc mesh (${codec})`, () => greeter.greet('Max'));
+  await mesh.close();
+  return { ...r, rss: await server.stop() };
+}
+
+export async function runMeshBench(): Promise<Row[]> {
+  const rows = [await benchRaw(), await benchMesh('json'), await benchMesh('msgpack')];
+  const base = rows[0];
+  console.log(`\nMesh: greet over loopback, separate processes, ${seconds}s per measurement`);
+  console.table(
+    rows.map((r) => ({
+      transport: r.name,
+      'p50 µs (c=1)': fmt(r.lat.p50, 1),
+      'p99 µs (c=1)': fmt(r.lat.p99, 1),
+      'calls/s (c=64)': fmt(r.tput),
+      'server peak RSS MiB': fmt(r.rss / 1048576, 1),
+      'calls/s vs baseline': `${fmt((r.tput / base.tput) * 100)}%`,
+      'p50 vs baseline': `${fmt(r.lat.p50 / base.lat.p50, 2)}x`,
+    })),
+  );
+  const mesh = rows[1];
+  console.log(
+    `targets: calls/s >= 75% of baseline: ${fmt((mesh.tput / base.tput) * 100)}%; ` +
+      `c=1 p50 <= 1.2x baseline: ${fmt(mesh.lat.p50 / base.lat.p50, 2)}x; ` +
+      `server peak RSS < 80 MiB: ${fmt(mesh.rss / 1048576, 1)} MiB`,
+  );
+  return rows;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await runMeshBench();
+}
