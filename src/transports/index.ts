@@ -1,0 +1,5 @@
+/** Server adapters and clients per engine, NATS as the mesh, and the engine selector. */
+export { NatsServer, type NatsServerOptions } from './nats/server.js';
+export { NatsClient, type NatsClientOptions } from './nats/client.js';
+export { NatsMesh, type NatsMeshOptions } from './nats/mesh.js';
+export { createMesh, parseTransport, type CreateMeshOptions, type TransportKind } from './select.js';

@@ -1,0 +1,265 @@
+/**
+ * NatsMesh: the MeshNode contract over NATS, for deployments that outgrow the built-in TCP mesh.
+ * Services are queue-group subscriptions (NATS balances among instances); discovery is periodic
+ * announcements on `<prefix>._mesh.announce` with expiry (see discovery.ts); a sticky key picks
+ * one instance by rendezvous hashing and calls it on its private subject
+ * `<prefix>._inst.<node id>.<namespace>.<service>.<method>`. close() stops announcing, says bye,
+ * unsubscribes, drains in-flight calls, then drains the connection.
+ */
+import { randomUUID } from 'node:crypto';
+import { connect, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import type { CallOptions, CallTarget } from '../../core/caller.js';
+import { codecByName, type Codec, type CodecName } from '../../core/codec.js';
+import { DEFAULT_NAMESPACE, Dispatcher, type ServiceInfo } from '../../core/endpoint.js';
+import { MeshError } from '../../core/errors.js';
+import type { MeshNode, Publishable, ServiceView } from '../../core/node.js';
+import { Rendezvous } from '../../mesh/balancer.js';
+import { InFlight } from '../../microservice/inflight.js';
+import { type Announcement, ServiceTable } from './discovery.js';
+import { natsRequest } from './request.js';
+import { serveMsg } from './serve.js';
+import { DEFAULT_PREFIX, queueOf, serviceWildcard, subjectOf, token, untoken } from './wire.js';
+
+export interface NatsMeshOptions {
+  name: string;
+  /** NATS URL(s). Default: MESHRPC_TRANSPORT when it is a nats:// URL, else NATS_URL, else 127.0.0.1:4222. */
+  servers?: string | string[];
+  /** Use an existing connection (close() leaves it open). */
+  connection?: NatsConnection;
+  prefix?: string;
+  codec?: CodecName;
+  /** Deadline of calls that set none. Default 30 s. */
+  defaultTimeout?: number;
+  /** How often this node announces its services. Default 1 s; peers expire it after 3.5 intervals. */
+  announceInterval?: number;
+  /** How long close() waits for in-flight calls. Default 10 s. */
+  drainTimeout?: number;
+}
+
+export class NatsMesh implements MeshNode {
+  readonly id = randomUUID();
+  readonly name: string;
+  readonly codec: Codec;
+  readonly #o: Required<Omit<NatsMeshOptions, 'connection' | 'servers' | 'codec'>> & Pick<NatsMeshOptions, 'connection' | 'servers'>;
+  readonly #dispatcher = new Dispatcher();
+  readonly #inflight = new InFlight();
+  readonly #table = new ServiceTable();
+  readonly #sticky = new Rendezvous();
+  readonly #listeners = new Set<() => void>();
+  readonly #serviceSubs: Subscription[] = [];
+  #subs: Subscription[] = [];
+  #nc: NatsConnection | undefined;
+  #owned = false;
+  #state: 'new' | 'running' | 'closing' | 'closed' = 'new';
+  #timer: NodeJS.Timeout | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: NatsMeshOptions) {
+    this.name = options.name;
+    this.codec = codecByName(options.codec);
+    this.#o = {
+      name: options.name,
+      servers: options.servers,
+      connection: options.connection,
+      prefix: options.prefix ?? DEFAULT_PREFIX,
+      defaultTimeout: options.defaultTimeout ?? 30_000,
+      announceInterval: options.announceInterval ?? 1000,
+      drainTimeout: options.drainTimeout ?? 10_000,
+    };
+  }
+
+  get connection(): NatsConnection | undefined {
+    return this.#nc;
+  }
+
+  publish(service: Publishable): this {
+    if (this.#state === 'closing' || this.#state === 'closed') throw new MeshError('FAILED_PRECONDITION', 'this node is closing');
+    this.#dispatcher.register(service.info, service.endpoint);
+    if (this.#state === 'running') {
+      this.#subscribeService(service.info);
+      this.#announce();
+    }
+    return this;
+  }
+
+  /** Connect and join. An address, when given as a nats:// URL, names the server to use. */
+  async listen(address?: string | number): Promise<void> {
+    if (this.#state !== 'new') throw new MeshError('FAILED_PRECONDITION', 'listen() was already called');
+    this.#state = 'running';
+    try {
+      if (this.#o.connection) this.#nc = this.#o.connection;
+      else {
+        const servers = typeof address === 'string' && /^nats:\/\//.test(address) ? address : this.#o.servers ?? defaultServers();
+        this.#nc = await connect({ servers, name: `meshrpc-${this.name}`, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+        this.#owned = true;
+      }
+    } catch (err) {
+      this.#state = 'closed';
+      throw new MeshError('UNAVAILABLE', `cannot connect to NATS: ${(err as Error).message}`, { cause: err });
+    }
+    const nc = this.#nc;
+    const p = this.#o.prefix;
+    const on = (fn: (msg: Msg) => void) => ({
+      callback: (err: Error | null, msg: Msg) => {
+        if (!err) fn(msg);
+      },
+    });
+    this.#subs.push(
+      nc.subscribe(`${p}._mesh.announce`, on((msg) => this.#onAnnounce(msg))),
+      nc.subscribe(`${p}._mesh.query`, on(() => this.#announce())),
+      nc.subscribe(`${p}._inst.${this.id}.>`, on((msg) => this.#onDirect(msg))),
+    );
+    for (const info of this.#dispatcher.services()) this.#subscribeService(info);
+    this.#announce();
+    nc.publish(`${p}._mesh.query`);
+    this.#timer = setInterval(() => {
+      this.#announce();
+      if (this.#table.sweep()) this.#notify();
+    }, this.#o.announceInterval);
+    this.#timer.unref();
+    await nc.flush();
+  }
+
+  waitFor(services: string | readonly string[], timeoutMs = this.#o.defaultTimeout): Promise<void> {
+    const names = typeof services === 'string' ? [services] : [...services];
+    const missing = () => names.filter((n) => this.#table.instances(n).length === 0);
+    if (missing().length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new MeshError('DEADLINE_EXCEEDED', `services not available after ${timeoutMs} ms: ${missing().join(', ')}`));
+      }, timeoutMs);
+      const off = this.onServicesChanged(() => {
+        if (missing().length > 0) return;
+        clearTimeout(timer);
+        off();
+        resolve();
+      });
+    });
+  }
+
+  services(): ServiceView[] {
+    return this.#table.services();
+  }
+
+  onServicesChanged(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async call(target: CallTarget, payload: Uint8Array, options?: CallOptions): Promise<Uint8Array> {
+    const nc = this.#nc;
+    if (!nc || this.#state === 'closed') throw new MeshError('UNAVAILABLE', this.#state === 'new' ? 'call listen() first' : 'this node is closed', { notProcessed: true });
+    const namespace = target.namespace ?? DEFAULT_NAMESPACE;
+    let subject = subjectOf(this.#o.prefix, namespace, target.service, target.method);
+    if (options?.stickyKey !== undefined) {
+      const ids = this.#table.instances(target.service, namespace);
+      if (ids.length > 0) {
+        const inst = this.#sticky.select(ids.map((id) => ({ id, inFlight: 0 })), { service: target.service, stickyKey: options.stickyKey });
+        subject = `${this.#o.prefix}._inst.${inst.id}.${token(namespace)}.${token(target.service)}.${token(target.method)}`;
+      }
+    }
+    try {
+      return await natsRequest(nc, subject, payload, options, this.#o.defaultTimeout, this.codec);
+    } catch (err) {
+      if (err instanceof MeshError && err.code === 'UNAVAILABLE' && err.notProcessed && this.#table.instances(target.service, namespace).length === 0) {
+        throw new MeshError('NOT_FOUND', `no service named "${target.service}" in the cluster`, { cause: err, notProcessed: true });
+      }
+      throw err;
+    }
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#drainAndClose();
+    return this.#closing;
+  }
+
+  async #drainAndClose(): Promise<void> {
+    if (this.#state === 'new') {
+      this.#state = 'closed';
+      return;
+    }
+    this.#state = 'closing';
+    clearInterval(this.#timer);
+    const nc = this.#nc!;
+    if (!nc.isClosed()) {
+      // Stop taking calls first, so queue groups route new ones to the other instances.
+      for (const sub of this.#serviceSubs.splice(0)) sub.unsubscribe();
+      this.#publishAnnouncement({ id: this.id, name: this.name, services: [], interval: this.#o.announceInterval, bye: true });
+      await nc.flush().catch(() => {});
+    }
+    await this.#inflight.drain(this.#o.drainTimeout);
+    for (const sub of this.#subs.splice(0)) sub.unsubscribe();
+    if (this.#owned && !nc.isClosed()) await nc.drain().catch(() => nc.close());
+    this.#state = 'closed';
+    if (this.#table.apply({ id: this.id, name: this.name, services: [], interval: 0, bye: true })) this.#notify();
+  }
+
+  #dispatch = (ctx: Parameters<Dispatcher['dispatch']>[0], payload: Uint8Array) =>
+    this.#inflight.run(() => this.#dispatcher.dispatch(ctx, payload));
+
+  #subscribeService(info: ServiceInfo): void {
+    const { namespace, name } = info;
+    const p = this.#o.prefix;
+    this.#serviceSubs.push(
+      this.#nc!.subscribe(serviceWildcard(p, namespace, name), {
+        queue: queueOf(p, namespace, name),
+        callback: (err, msg) => {
+          if (!err) serveMsg(msg, namespace, name, this.#dispatch);
+        },
+      }),
+    );
+  }
+
+  /** A call addressed to this instance: `<prefix>._inst.<id>.<ns>.<service>.<method>`. */
+  #onDirect(msg: Msg): void {
+    if (this.#state !== 'running') return; // no reply: the caller's retry or deadline takes over
+    const parts = msg.subject.split('.');
+    const n = parts.length;
+    serveMsg(msg, untoken(parts[n - 3]), untoken(parts[n - 2]), this.#dispatch, untoken(parts[n - 1]));
+  }
+
+  #onAnnounce(msg: Msg): void {
+    let ann: Announcement;
+    try {
+      ann = JSON.parse(Buffer.from(msg.data).toString('utf8')) as Announcement;
+    } catch {
+      return;
+    }
+    if (!ann || typeof ann.id !== 'string' || !Array.isArray(ann.services)) return;
+    if (this.#table.apply(ann)) this.#notify();
+  }
+
+  #announce(): void {
+    if (this.#state !== 'running') return;
+    this.#publishAnnouncement({ id: this.id, name: this.name, services: this.#dispatcher.services(), interval: this.#o.announceInterval });
+  }
+
+  #publishAnnouncement(ann: Announcement): void {
+    const nc = this.#nc;
+    if (!nc || nc.isClosed()) return;
+    // Apply our own at once: our services are visible here even before the echo arrives.
+    if (this.#table.apply(ann)) this.#notify();
+    try {
+      nc.publish(`${this.#o.prefix}._mesh.announce`, JSON.stringify(ann));
+    } catch {
+      // disconnected and the buffer is full: the next interval tries again
+    }
+  }
+
+  #notify(): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener();
+      } catch {
+        // a listener's failure is its own
+      }
+    }
+  }
+}
+
+function defaultServers(): string {
+  const t = process.env.MESHRPC_TRANSPORT;
+  if (t && /^nats:\/\//.test(t)) return t;
+  return process.env.NATS_URL ?? '127.0.0.1:4222';
+}

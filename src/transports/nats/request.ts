@@ -1,0 +1,106 @@
+/**
+ * One request/reply call over a NATS connection, shared by the NATS client and NATS-as-mesh:
+ * deadline as the request timeout, cancellation via the caller's signal, payloads over the
+ * server's max_payload refused at once, and every NATS failure mapped onto the code table.
+ */
+import { errors as natsErrors, type NatsConnection } from '@nats-io/transport-node';
+import { deadlineOf, type CallOptions } from '../../core/caller.js';
+import type { Codec } from '../../core/codec.js';
+import { MeshError } from '../../core/errors.js';
+import { errorOfReply, requestHeaders } from './wire.js';
+
+export async function natsRequest(
+  nc: NatsConnection,
+  subject: string,
+  payload: Uint8Array,
+  options: CallOptions | undefined,
+  defaultTimeout: number,
+  codec: Codec,
+): Promise<Uint8Array> {
+  if (nc.isClosed() || nc.isDraining()) throw new MeshError('UNAVAILABLE', 'NATS connection is closed', { notProcessed: true });
+  const signal = options?.signal;
+  if (signal?.aborted) throw new MeshError('CANCELLED', 'call cancelled before it started', { notProcessed: true });
+  const now = Date.now();
+  const deadline = deadlineOf(options, now) ?? now + defaultTimeout;
+  const timeout = deadline - now;
+  if (timeout <= 0) throw new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded before the call started', { notProcessed: true });
+  const max = nc.info?.max_payload;
+  if (max !== undefined && payload.length > max) {
+    throw new MeshError('RESOURCE_EXHAUSTED', `payload of ${payload.length} bytes exceeds the NATS server's max_payload of ${max} bytes`, {
+      notProcessed: true,
+      details: { size: payload.length, max },
+    });
+  }
+  const codecName = options?.codec ?? codec.name;
+  let reply;
+  // "No responders" means no instance received the call, so trying again is safe; a short
+  // backoff bridges a restarting or re-subscribing server (bounded by the deadline).
+  for (let attempt = 0; ; attempt++) {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new MeshError('DEADLINE_EXCEEDED', `deadline exceeded calling "${subject}"`);
+    try {
+      const request = nc.request(subject, payload, { timeout: left, headers: requestHeaders(left, codecName, options?.metadata) });
+      reply = signal ? await raceAbort(request, signal) : await request;
+      break;
+    } catch (err) {
+      const mapped = mapNatsError(err, subject);
+      const pause = NO_RESPONDER_BACKOFF[attempt];
+      if (!mapped.notProcessed || mapped.code !== 'UNAVAILABLE' || pause === undefined || Date.now() + pause >= deadline) throw mapped;
+      await sleep(pause, signal);
+    }
+  }
+  const remote = errorOfReply(reply.headers, reply.data);
+  if (remote) throw remote;
+  return reply.data;
+}
+
+const NO_RESPONDER_BACKOFF = [25, 50, 100, 200, 400];
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(new MeshError('CANCELLED', 'call cancelled'));
+    }, { once: true });
+  });
+}
+
+/** NATS client errors as MeshErrors. */
+export function mapNatsError(err: unknown, subject: string): MeshError {
+  if (err instanceof MeshError) return err;
+  const e = err as Error;
+  const chain: Error[] = [];
+  for (let c: unknown = e; c instanceof Error && chain.length < 5; c = (c as { cause?: unknown }).cause) chain.push(c);
+  const has = (cls: abstract new (...a: never[]) => Error) => chain.some((c) => c instanceof cls);
+  if (has(natsErrors.NoRespondersError) || (e instanceof natsErrors.RequestError && e.isNoResponders())) {
+    return new MeshError('UNAVAILABLE', `no instance is serving "${subject}"`, { cause: err, notProcessed: true });
+  }
+  if (has(natsErrors.TimeoutError)) return new MeshError('DEADLINE_EXCEEDED', `deadline exceeded calling "${subject}"`, { cause: err });
+  if (chain.some((c) => /max_payload/i.test(c.message))) {
+    return new MeshError('RESOURCE_EXHAUSTED', `payload exceeds the NATS server's max_payload: ${e.message}`, { cause: err, notProcessed: true });
+  }
+  if (has(natsErrors.ClosedConnectionError) || has(natsErrors.DrainingConnectionError) || has(natsErrors.ConnectionError)) {
+    return new MeshError('UNAVAILABLE', `NATS connection lost: ${e.message}`, { cause: err });
+  }
+  if (has(natsErrors.PermissionViolationError)) return new MeshError('PERMISSION_DENIED', e.message, { cause: err });
+  if (has(natsErrors.InvalidSubjectError) || has(natsErrors.InvalidArgumentError)) return new MeshError('INVALID_ARGUMENT', e.message, { cause: err });
+  return new MeshError('UNAVAILABLE', `NATS request failed: ${e?.message ?? String(err)}`, { cause: err });
+}
+
+function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new MeshError('CANCELLED', 'call cancelled', { cause: signal.reason }));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}

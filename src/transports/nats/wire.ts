@@ -1,0 +1,94 @@
+/**
+ * How a call looks on NATS (pure helpers, no sockets). A request goes to the subject
+ * `<prefix>.<namespace>.<service>.<method>` (each token escaped, see `token`); headers carry the
+ * codec, the time left (`meshrpc-timeout`, ms, so clocks need not agree) and metadata
+ * (`meshrpc-md-<key>`). A reply is the result bytes, or `meshrpc-status: <CODE>` with a JSON
+ * WireError body.
+ */
+import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
+import { codecByName, type Codec, type CodecName } from '../../core/codec.js';
+import type { Metadata } from '../../core/context.js';
+import { MeshError, type WireError } from '../../core/errors.js';
+
+export const DEFAULT_PREFIX = 'meshrpc';
+export const H_TIMEOUT = 'meshrpc-timeout';
+export const H_CODEC = 'meshrpc-codec';
+export const H_STATUS = 'meshrpc-status';
+export const H_META = 'meshrpc-md-';
+
+/**
+ * One subject token from a name: '.', '*', '>', '%' and whitespace become %XX, and the empty
+ * string becomes '%' (NATS forbids empty tokens; no escape produces a lone '%').
+ */
+export function token(s: string): string {
+  if (s === '') return '%';
+  return s.replace(/[.*>%\s]/g, (c) => '%' + c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase());
+}
+
+export function untoken(t: string): string {
+  if (t === '%') return '';
+  return t.replace(/%([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+export function subjectOf(prefix: string, namespace: string, service: string, method: string): string {
+  return `${prefix}.${token(namespace)}.${token(service)}.${token(method)}`;
+}
+
+/** The wildcard a server subscribes to for one service. */
+export function serviceWildcard(prefix: string, namespace: string, service: string): string {
+  return `${prefix}.${token(namespace)}.${token(service)}.*`;
+}
+
+/** The last token of a subject, unescaped: the method. */
+export function methodOf(subject: string): string {
+  return untoken(subject.slice(subject.lastIndexOf('.') + 1));
+}
+
+export function requestHeaders(timeoutMs: number, codec: CodecName, metadata: Metadata | undefined): MsgHdrs {
+  const h = natsHeaders();
+  h.set(H_TIMEOUT, String(Math.max(0, Math.floor(timeoutMs))));
+  if (codec !== 'json') h.set(H_CODEC, codec);
+  if (metadata) for (const [k, v] of Object.entries(metadata)) h.set(H_META + k, v);
+  return h;
+}
+
+export interface RequestHead {
+  deadline: number | undefined;
+  codec: Codec;
+  metadata: Metadata;
+}
+
+export function readRequestHeaders(h: MsgHdrs | undefined, now = Date.now()): RequestHead {
+  const metadata: Metadata = {};
+  if (!h) return { deadline: undefined, codec: codecByName('json'), metadata };
+  const t = h.get(H_TIMEOUT);
+  const deadline = t && /^\d+$/.test(t) ? now + Number(t) : undefined;
+  const codec = codecByName((h.get(H_CODEC) || 'json') as CodecName);
+  for (const key of h.keys()) {
+    if (key.toLowerCase().startsWith(H_META)) metadata[key.slice(H_META.length)] = h.get(key);
+  }
+  return { deadline, codec, metadata };
+}
+
+export function errorReply(err: unknown): { headers: MsgHdrs; body: Uint8Array } {
+  const wire: WireError = MeshError.from(err).toWire();
+  const h = natsHeaders();
+  h.set(H_STATUS, wire.code);
+  return { headers: h, body: Buffer.from(JSON.stringify(wire)) };
+}
+
+/** The MeshError a reply carries, or undefined when it is a result. */
+export function errorOfReply(h: MsgHdrs | undefined, body: Uint8Array): MeshError | undefined {
+  const status = h?.get(H_STATUS);
+  if (!status) return undefined;
+  try {
+    return MeshError.fromWire(JSON.parse(Buffer.from(body).toString('utf8')));
+  } catch {
+    return MeshError.fromWire({ code: status, message: 'remote error' });
+  }
+}
+
+/** The queue group instances of one service share (load balancing). */
+export function queueOf(prefix: string, namespace: string, service: string): string {
+  return `${prefix}.${token(namespace)}.${token(service)}`;
+}

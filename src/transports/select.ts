@@ -1,0 +1,40 @@
+/**
+ * One setting picks the mesh engine: MESHRPC_TRANSPORT=nats://host:port runs services, clients
+ * and the gateway over NATS (NatsMesh); unset or "mesh" uses the built-in TCP mesh. The built-in
+ * Mesh is imported lazily so this module does not load it when NATS is chosen (and vice versa).
+ */
+import type { CodecName } from '../core/codec.js';
+import { MeshError } from '../core/errors.js';
+import type { MeshNode } from '../core/node.js';
+import type { MeshOptions } from '../mesh/options.js';
+import type { NatsMeshOptions } from './nats/mesh.js';
+
+export interface CreateMeshOptions extends MeshOptions {
+  /** Overrides MESHRPC_TRANSPORT: "mesh", or a nats:// URL (comma-separated for several). */
+  transport?: string;
+  /** Options only the NATS engine reads. */
+  nats?: Omit<NatsMeshOptions, 'name' | 'servers' | 'codec' | 'defaultTimeout'>;
+  codec?: CodecName;
+}
+
+export type TransportKind = { kind: 'mesh' } | { kind: 'nats'; servers: string[] };
+
+/** Parse a MESHRPC_TRANSPORT value. */
+export function parseTransport(value: string | undefined): TransportKind {
+  const v = (value ?? '').trim();
+  if (v === '' || v === 'mesh') return { kind: 'mesh' };
+  const urls = v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (urls.every((u) => /^nats:\/\/[^\s]+$/.test(u))) return { kind: 'nats', servers: urls };
+  throw new MeshError('INVALID_ARGUMENT', `MESHRPC_TRANSPORT="${v}" is not "mesh" or a nats://host:port URL list`);
+}
+
+export async function createMesh(options: CreateMeshOptions, env: NodeJS.ProcessEnv = process.env): Promise<MeshNode> {
+  const t = parseTransport(options.transport ?? env.MESHRPC_TRANSPORT);
+  if (t.kind === 'nats') {
+    const { NatsMesh } = await import('./nats/mesh.js');
+    return new NatsMesh({ ...options.nats, name: options.name, servers: t.servers, codec: options.codec, defaultTimeout: options.defaultTimeout });
+  }
+  const { Mesh } = await import('../mesh/mesh.js');
+  const { transport: _t, nats: _n, ...meshOptions } = options;
+  return new Mesh(meshOptions);
+}
