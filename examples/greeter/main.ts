@@ -4,7 +4,7 @@
  *   MESHRPC_LISTEN_ADDR=127.0.0.1:11999 npx tsx examples/greeter/main.ts            # first node (seed)
  *   MESHRPC_LISTEN_ADDR=127.0.0.1:12000 MESHRPC_CLUSTER_NODES=127.0.0.1:11999 npx tsx examples/greeter/main.ts
  *
- * GREETER_ID names the instance in replies to `whoami` style checks (tests use it).
+ * GREETER_ID, when set, is appended to greetings so a caller can see which instance answered.
  */
 import { Mesh } from 'meshrpc';
 import { greeterHandler } from './greeter.mesh.js';
@@ -13,7 +13,7 @@ import { Greeter } from './service.js';
 const mesh = new Mesh({ name: 'greeter' });
 mesh.publish(greeterHandler(new Greeter(process.env.GREETER_ID)));
 await mesh.listen(process.env.MESHRPC_LISTEN_ADDR ?? '0.0.0.0:11999');
-console.log(`greeter ${process.env.GREETER_ID ?? ''} listening on ${mesh.address}`.replace('  ', ' '));
+console.log(`greeter listening on ${mesh.address}`);
 
 // Graceful stop: peers stop routing here at once, in-flight calls finish, then we exit.
 let stopping = false;

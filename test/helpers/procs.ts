@@ -21,7 +21,8 @@ const live = new Set<ChildProcess>();
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-export function startTs(entry: string, env: Record<string, string | undefined>, readyTimeout = 15_000): Promise<Started> {
+/** Start `entry` and resolve once a line starting with `readyPrefix` appears (its other words become `ready`). */
+export function startTs(entry: string, env: Record<string, string | undefined>, readyPrefix = 'READY', readyTimeout = 15_000): Promise<Started> {
   const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
@@ -54,11 +55,11 @@ export function startTs(entry: string, env: Record<string, string | undefined>, 
       reject(new Error(`${entry} not ready after ${readyTimeout} ms:\n${out}`));
     }, readyTimeout);
     const onData = () => {
-      const line = out.split('\n').find((l) => l.startsWith('READY'));
+      const line = out.split('\n').find((l) => l.startsWith(readyPrefix));
       if (!line) return;
       clearTimeout(timer);
       proc.stdout!.off('data', onData);
-      started.ready = line.split(' ').slice(1);
+      started.ready = line.slice(readyPrefix.length).trim().split(' ');
       resolve(started);
     };
     proc.stdout!.on('data', onData);
