@@ -18,7 +18,7 @@ export { deadlineOf, type Caller, type CallOptions, type CallTarget } from './co
 export { createHandler, type ServiceHandler } from './service/handler.js';
 export { createClient, invokeMethod, effectiveOptions, type Client, type Promisified } from './service/client.js';
 export { LocalCaller } from './service/local.js';
-export type { MeshNode, Publishable, ServiceView } from './core/node.js';
+export { waitForServices, type MeshNode, type Publishable, type ServiceView } from './core/node.js';
 export { Mesh, type StreamEndpoint, type OpenedStream } from './mesh/mesh.js';
 export type { MeshOptions } from './mesh/options.js';
 export { RoundRobin, LeastLoaded, Rendezvous, type Strategy, type Instance, type SelectContext } from './mesh/balancer.js';

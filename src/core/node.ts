@@ -5,6 +5,7 @@
  */
 import type { Caller } from './caller.js';
 import type { Endpoint, ServiceInfo } from './endpoint.js';
+import { MeshError } from './errors.js';
 
 /** A service as the cluster sees it: published info plus how many live instances it has. */
 export interface ServiceView extends ServiceInfo {
@@ -34,4 +35,33 @@ export interface MeshNode extends Caller {
   onServicesChanged(listener: () => void): () => void;
   /** Graceful stop: refuse new calls, let peers route elsewhere, drain in-flight calls, then close. */
   close(): Promise<void>;
+}
+
+/**
+ * Resolve when every named service has a live instance on `node`; reject with
+ * DEADLINE_EXCEEDED naming the missing ones after `timeoutMs`. Shared by every MeshNode.
+ */
+export function waitForServices(
+  node: Pick<MeshNode, 'services' | 'onServicesChanged'>,
+  services: string | readonly string[],
+  timeoutMs: number,
+): Promise<void> {
+  const names = typeof services === 'string' ? [services] : [...services];
+  const missing = () => {
+    const live = new Set(node.services().filter((s) => s.instances.length > 0).map((s) => s.name));
+    return names.filter((n) => !live.has(n));
+  };
+  if (missing().length === 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new MeshError('DEADLINE_EXCEEDED', `services not available after ${timeoutMs} ms: ${missing().join(', ')}`));
+    }, timeoutMs);
+    const off = node.onServicesChanged(() => {
+      if (missing().length > 0) return;
+      clearTimeout(timer);
+      off();
+      resolve();
+    });
+  });
 }

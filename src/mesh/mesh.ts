@@ -12,7 +12,7 @@ import { codecByName, type Codec } from '../core/codec.js';
 import { CallContext } from '../core/context.js';
 import { DEFAULT_NAMESPACE, Dispatcher, type ServiceInfo } from '../core/endpoint.js';
 import { MeshError } from '../core/errors.js';
-import type { MeshNode, Publishable, ServiceView } from '../core/node.js';
+import { waitForServices, type MeshNode, type Publishable, type ServiceView } from '../core/node.js';
 import { LocalCaller } from '../service/local.js';
 import { Rendezvous, strategyByName, type Strategy } from './balancer.js';
 import { formatHostPort, parseHostPort } from './config.js';
@@ -113,21 +113,7 @@ export class Mesh implements MeshNode, ConnectionHost {
   }
 
   waitFor(services: string | readonly string[], timeoutMs = this.options.defaultTimeout): Promise<void> {
-    const names = typeof services === 'string' ? [services] : [...services];
-    const missing = () => names.filter((n) => this.#membership.instances(undefined, n).length === 0);
-    if (missing().length === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        off();
-        reject(new MeshError('DEADLINE_EXCEEDED', `services not available after ${timeoutMs} ms: ${missing().join(', ')}`));
-      }, timeoutMs);
-      const off = this.onServicesChanged(() => {
-        if (missing().length > 0) return;
-        clearTimeout(timer);
-        off();
-        resolve();
-      });
-    });
+    return waitForServices(this, services, timeoutMs);
   }
 
   services(): ServiceView[] {
