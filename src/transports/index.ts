@@ -3,3 +3,6 @@ export { NatsServer, type NatsServerOptions } from './nats/server.js';
 export { NatsClient, type NatsClientOptions } from './nats/client.js';
 export { NatsMesh, type NatsMeshOptions } from './nats/mesh.js';
 export { createMesh, parseTransport, type CreateMeshOptions, type TransportKind } from './select.js';
+export { GrpcServer, type GrpcServerOptions } from './grpc/server.js';
+export { GrpcClient, GrpcProtoClient, type GrpcClientOptions } from './grpc/client.js';
+export { bindProtoServices, loadProtos, type ProtoService, type ProtoMethod } from './grpc/proto-services.js';

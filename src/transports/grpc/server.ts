@@ -1,0 +1,188 @@
+/**
+ * gRPC as a container server (@grpc/grpc-js): the seed's generic contract
+ * `rpc.MessageService/Command(RPCMessage{Namespace, Data}) -> RPCResponse{Data, Error}` for every
+ * registered endpoint, plus each service under its own proto (see proto-services.ts for the
+ * convention), plus grpc.health.v1. `grpc-timeout` becomes the call's deadline, a client cancel
+ * cancels the call's context, errors are gRPC statuses with the same code numbers.
+ *
+ * Which endpoint Command runs: metadata `meshrpc-service` (and `meshrpc-method`, `meshrpc-codec`)
+ * name it; without them, a Namespace of "ns/service[/method]" does; failing that, a namespace
+ * holding exactly one service runs that one (the seed's "greeter" namespace with its "hello").
+ */
+import { Server as GrpcJsServer, ServerCredentials, type ChannelOptions, type Metadata as GrpcMetadata, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
+import { codecByName, msgpackCodec, type CodecName } from '../../core/codec.js';
+import { CallContext, type Metadata } from '../../core/context.js';
+import { DEFAULT_NAMESPACE } from '../../core/endpoint.js';
+import { MeshError } from '../../core/errors.js';
+import { DEFAULT_STOP_TIMEOUT, DispatchServer, type StopOptions } from '../../microservice/server.js';
+import { Health } from './health.js';
+import { bindProtoServices, loadProtos, type ProtoService } from './proto-services.js';
+import { GENERIC_SERVICE, HEALTH_SERVICE, healthServiceDefinition, messageServiceDefinition, type RPCMessage, type RPCResponse } from './protos.js';
+import { toStatus } from './status.js';
+
+export interface GrpcServerOptions {
+  /** "host:port"; port 0 picks a free one (see `port`). Default 127.0.0.1:50051. */
+  address?: string;
+  /** .proto files following the meshrpc convention, served next to the generic contract. */
+  protos?: string[];
+  includeDirs?: string[];
+  /** Proto service (full or short name) -> meshrpc service name, where names do not match. */
+  protoServices?: Record<string, string>;
+  credentials?: ServerCredentials;
+  channelOptions?: ChannelOptions;
+}
+
+const CANCELLED = () => new MeshError('CANCELLED', 'the caller cancelled the call');
+
+export class GrpcServer extends DispatchServer {
+  readonly #options: GrpcServerOptions;
+  readonly health = new Health();
+  #server: GrpcJsServer | undefined;
+  #port: number | undefined;
+  #bound: ProtoService[] = [];
+
+  constructor(options: GrpcServerOptions = {}) {
+    super();
+    this.#options = options;
+  }
+
+  /** The port bound by start(). */
+  get port(): number | undefined {
+    return this.#port;
+  }
+
+  /** Proto services bound at start, with their methods. */
+  get protoServices(): readonly ProtoService[] {
+    return this.#bound;
+  }
+
+  async start(): Promise<void> {
+    if (this.#server) throw new MeshError('FAILED_PRECONDITION', 'gRPC server already started');
+    const server = new GrpcJsServer(this.#options.channelOptions);
+    server.addService(messageServiceDefinition, { Command: this.#command });
+    server.addService(healthServiceDefinition, this.health.implementation());
+    this.health.set(GENERIC_SERVICE, 'SERVING');
+    if (this.#options.protos?.length) {
+      const pkg = loadProtos(this.#options.protos, this.#options.includeDirs);
+      this.#bound = bindProtoServices(pkg, this.dispatcher.services(), this.#options.protoServices);
+      for (const svc of this.#bound) {
+        const impl: Record<string, (call: ServerUnaryCall<Record<string, unknown>, unknown>, cb: sendUnaryData<unknown>) => void> = {};
+        for (const m of svc.methods) impl[m.rpc] = this.#protoHandler(svc, m.method, m.wrapResult);
+        server.addService(svc.definition, impl);
+        this.health.set(svc.fullName, 'SERVING');
+      }
+    }
+    for (const s of this.dispatcher.services()) this.health.set(s.name, 'SERVING');
+    const address = this.#options.address ?? '127.0.0.1:50051';
+    this.#port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(address, this.#options.credentials ?? ServerCredentials.createInsecure(), (err, port) =>
+        err ? reject(new MeshError('UNAVAILABLE', `cannot listen on ${address}: ${err.message}`, { cause: err })) : resolve(port),
+      ),
+    );
+    this.#server = server;
+  }
+
+  async stop(options: StopOptions = {}): Promise<void> {
+    const server = this.#server;
+    if (!server) return;
+    this.#server = undefined;
+    this.health.setAll('NOT_SERVING');
+    this.health.endWatches();
+    const timeout = options.timeoutMs ?? DEFAULT_STOP_TIMEOUT;
+    // tryShutdown refuses new calls and waits for those in flight; past the bound, force it.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, timeout);
+      server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  #command = (call: ServerUnaryCall<RPCMessage, RPCResponse>, callback: sendUnaryData<RPCResponse>): void => {
+    let ctx: CallContext;
+    try {
+      const md = call.metadata;
+      let namespace = call.request.Namespace || DEFAULT_NAMESPACE;
+      let service = first(md, 'meshrpc-service');
+      let method = first(md, 'meshrpc-method') ?? '';
+      if (service === undefined) {
+        const parts = namespace.split('/');
+        if (parts.length >= 2) [namespace, service, method = ''] = parts;
+        else service = this.#onlyService(namespace);
+      }
+      const codecName = first(md, 'meshrpc-codec') as CodecName | undefined;
+      ctx = new CallContext({
+        namespace,
+        service,
+        method,
+        deadline: deadlineOf(call),
+        metadata: userMetadata(md),
+        codec: codecName ? codecByName(codecName) : undefined,
+      });
+    } catch (err) {
+      callback(toStatus(err));
+      return;
+    }
+    this.#run(call, ctx, call.request.Data ?? Buffer.alloc(0)).then(
+      (out) => callback(null, { Data: out as Buffer, Error: '' }),
+      (err) => callback(toStatus(err)),
+    );
+  };
+
+  #protoHandler(svc: ProtoService, method: string, wrapResult: boolean) {
+    const { namespace, name } = svc.info;
+    return (call: ServerUnaryCall<Record<string, unknown>, unknown>, callback: sendUnaryData<unknown>): void => {
+      const ctx = new CallContext({ namespace, service: name, method, deadline: deadlineOf(call), metadata: userMetadata(call.metadata), codec: msgpackCodec });
+      this.#run(call, ctx, msgpackCodec.encode(call.request)).then(
+        (out) => {
+          const value = msgpackCodec.decode(out);
+          callback(null, wrapResult ? { result: value } : value ?? {});
+        },
+        (err) => callback(toStatus(err)),
+      );
+    };
+  }
+
+  #run(call: ServerUnaryCall<unknown, unknown>, ctx: CallContext, payload: Uint8Array): Promise<Uint8Array> {
+    const onCancel = () => ctx.cancel(CANCELLED());
+    call.once('cancelled', onCancel);
+    return this.dispatch(ctx, payload).finally(() => {
+      call.off('cancelled', onCancel);
+      ctx.finish();
+    });
+  }
+
+  #onlyService(namespace: string): string {
+    const names = this.dispatcher.services().filter((s) => s.namespace === namespace).map((s) => s.name);
+    if (names.length === 1) return names[0];
+    if (names.length === 0) throw new MeshError('NOT_FOUND', `unknown namespace "${namespace}"`);
+    throw new MeshError('INVALID_ARGUMENT', `namespace "${namespace}" has several services (${names.join(', ')}): name one in the meshrpc-service metadata or as "${namespace}/<service>"`);
+  }
+}
+
+export { HEALTH_SERVICE };
+
+function first(md: GrpcMetadata, key: string): string | undefined {
+  const v = md.get(key)[0];
+  return typeof v === 'string' && v.length > 0 ? v : undefined;
+}
+
+function deadlineOf(call: ServerUnaryCall<unknown, unknown>): number | undefined {
+  const d = call.getDeadline();
+  const ms = d instanceof Date ? d.getTime() : d;
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** The caller's own metadata: text entries that are not gRPC's or ours. */
+function userMetadata(md: GrpcMetadata): Metadata {
+  const out: Metadata = {};
+  for (const [k, v] of Object.entries(md.getMap())) {
+    if (typeof v !== 'string' || k.startsWith('grpc-') || k.startsWith('meshrpc-') || k === 'user-agent' || k.startsWith(':')) continue;
+    out[k] = v;
+  }
+  return out;
+}
