@@ -6,3 +6,5 @@ export { createMesh, parseTransport, type CreateMeshOptions, type TransportKind 
 export { GrpcServer, type GrpcServerOptions } from './grpc/server.js';
 export { GrpcClient, GrpcProtoClient, type GrpcClientOptions } from './grpc/client.js';
 export { bindProtoServices, loadProtos, type ProtoService, type ProtoMethod } from './grpc/proto-services.js';
+export { AmqpServer, type AmqpServerOptions } from './amqp/server.js';
+export { AmqpClient, type AmqpClientOptions } from './amqp/client.js';
