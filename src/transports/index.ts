@@ -8,3 +8,5 @@ export { GrpcClient, GrpcProtoClient, type GrpcClientOptions } from './grpc/clie
 export { bindProtoServices, loadProtos, type ProtoService, type ProtoMethod } from './grpc/proto-services.js';
 export { AmqpServer, type AmqpServerOptions } from './amqp/server.js';
 export { AmqpClient, type AmqpClientOptions } from './amqp/client.js';
+export { KafkaServer, type KafkaServerOptions, type KafkaLike } from './kafka/server.js';
+export { KafkaClient, type KafkaClientOptions } from './kafka/client.js';

@@ -1,0 +1,61 @@
+/**
+ * The Kafka producer client. `send` publishes one call to its namespace's topic and resolves once
+ * every in-sync replica has it (acks -1, idempotent producer). As a Caller it suits methods whose
+ * result nobody waits for: `call` resolves with the codec's `null` once Kafka has the message,
+ * so a typed client's `void` methods work over it (Kafka carries no reply).
+ */
+import { Kafka, type Producer } from 'kafkajs';
+import type { Caller, CallOptions, CallTarget } from '../../core/caller.js';
+import { codecByName, type Codec, type CodecName } from '../../core/codec.js';
+import { MeshError } from '../../core/errors.js';
+import { brokersFromEnv, type KafkaLike } from './server.js';
+import { toKafkaMessage, topicOf } from './wire.js';
+
+export interface KafkaClientOptions {
+  brokers?: string[];
+  kafka?: Pick<KafkaLike, 'producer'>;
+  topicPrefix?: string;
+  clientId?: string;
+  codec?: CodecName;
+}
+
+export class KafkaClient implements Caller {
+  readonly codec: Codec;
+  readonly #producer: Producer;
+  readonly #prefix: string;
+
+  private constructor(producer: Producer, options: KafkaClientOptions) {
+    this.#producer = producer;
+    this.codec = codecByName(options.codec);
+    this.#prefix = options.topicPrefix ?? '';
+  }
+
+  static async connect(options: KafkaClientOptions = {}): Promise<KafkaClient> {
+    const kafka = options.kafka ?? new Kafka({ clientId: options.clientId ?? 'meshrpc', brokers: options.brokers ?? brokersFromEnv() });
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    try {
+      await producer.connect();
+    } catch (err) {
+      throw new MeshError('UNAVAILABLE', `cannot connect to Kafka: ${(err as Error).message}`, { cause: err });
+    }
+    return new KafkaClient(producer, options);
+  }
+
+  async send(target: CallTarget, payload: Uint8Array, options?: CallOptions): Promise<void> {
+    const { namespace, message } = toKafkaMessage(target, payload, options, this.codec.name);
+    try {
+      await this.#producer.send({ topic: topicOf(this.#prefix, namespace), acks: -1, messages: [message] });
+    } catch (err) {
+      throw new MeshError('UNAVAILABLE', `Kafka did not accept the message: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async call(target: CallTarget, payload: Uint8Array, options?: CallOptions): Promise<Uint8Array> {
+    await this.send(target, payload, options);
+    return (options?.codec ? codecByName(options.codec) : this.codec).encode(null);
+  }
+
+  close(): Promise<void> {
+    return this.#producer.disconnect();
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Kafka as a container server (kafkajs): one consumer group; each namespace is a topic; the
+ * service is named in a header. A message's offset is committed only after its endpoint
+ * succeeded — or, when it failed, after the message was written to `<topic>.dlq` with the error
+ * in a header (so a poison message neither blocks the partition nor gets lost). Messages are
+ * processed in order per partition; stop() stops fetching, lets the message in hand finish (up
+ * to the timeout) and leaves the group.
+ */
+import { Kafka, type Consumer, type EachMessagePayload, type Producer } from 'kafkajs';
+import { CallContext } from '../../core/context.js';
+import { MeshError } from '../../core/errors.js';
+import { DEFAULT_STOP_TIMEOUT, DispatchServer, type StopOptions } from '../../microservice/server.js';
+import { H_ERROR, deadLetterTopicOf, fromKafkaMessage, nextOffset, topicOf } from './wire.js';
+
+/** The slice of kafkajs the server uses (so tests can pass a fake). */
+export interface KafkaLike {
+  consumer(config: { groupId: string }): Consumer;
+  producer(config?: object): Producer;
+}
+
+export interface KafkaServerOptions {
+  /** Broker list; default KAFKA_BROKERS (comma-separated). Ignored when `kafka` is given. */
+  brokers?: string[];
+  kafka?: KafkaLike;
+  groupId?: string;
+  /** Prepended to namespace to form the topic. Default "". */
+  topicPrefix?: string;
+  clientId?: string;
+  /** Partitions processed at once (each still in order). Default 4. */
+  concurrency?: number;
+  log?: (msg: string) => void;
+}
+
+export class KafkaServer extends DispatchServer {
+  readonly #o: KafkaServerOptions;
+  readonly #namespaces: string[] = [];
+  #consumer: Consumer | undefined;
+  #producer: Producer | undefined;
+
+  constructor(options: KafkaServerOptions = {}) {
+    super();
+    this.#o = options;
+  }
+
+  protected override onNamespace(namespace: string): void {
+    if (this.#consumer) throw new MeshError('FAILED_PRECONDITION', 'Kafka topics are fixed once the consumer runs: register namespaces before start()');
+    if (!this.#namespaces.includes(namespace)) this.#namespaces.push(namespace);
+  }
+
+  async start(): Promise<void> {
+    if (this.#consumer) throw new MeshError('FAILED_PRECONDITION', 'Kafka server already started');
+    if (this.#namespaces.length === 0) throw new MeshError('FAILED_PRECONDITION', 'no namespaces registered: nothing to consume');
+    const kafka = this.#o.kafka ?? new Kafka({ clientId: this.#o.clientId ?? 'meshrpc', brokers: this.#o.brokers ?? brokersFromEnv() });
+    const consumer = kafka.consumer({ groupId: this.#o.groupId ?? 'meshrpc' });
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    try {
+      await producer.connect();
+      await consumer.connect();
+      await consumer.subscribe({ topics: this.#namespaces.map((ns) => topicOf(this.#o.topicPrefix ?? '', ns)), fromBeginning: false });
+      await consumer.run({
+        autoCommit: false,
+        partitionsConsumedConcurrently: this.#o.concurrency ?? 4,
+        eachMessage: (payload) => this.handleMessage(payload, consumer, producer),
+      });
+    } catch (err) {
+      await consumer.disconnect().catch(() => {});
+      await producer.disconnect().catch(() => {});
+      throw new MeshError('UNAVAILABLE', `cannot start the Kafka consumer: ${(err as Error).message}`, { cause: err });
+    }
+    this.#consumer = consumer;
+    this.#producer = producer;
+  }
+
+  /** One message: dispatch, dead-letter on failure, then commit. Exposed for tests. */
+  async handleMessage({ topic, partition, message }: EachMessagePayload, consumer: Pick<Consumer, 'commitOffsets'>, producer: Pick<Producer, 'send'>): Promise<void> {
+    const namespace = topic.slice((this.#o.topicPrefix ?? '').length);
+    try {
+      const call = fromKafkaMessage(message);
+      if (call.deadline !== undefined && call.deadline <= Date.now()) throw new MeshError('DEADLINE_EXCEEDED', 'deadline passed before the message was consumed');
+      const ctx = new CallContext({ namespace, service: call.service, method: call.method, deadline: call.deadline, metadata: call.metadata, codec: call.codec });
+      try {
+        await this.dispatch(ctx, message.value ?? Buffer.alloc(0));
+      } finally {
+        ctx.finish();
+      }
+    } catch (err) {
+      const wire = MeshError.from(err).toWire();
+      this.#o.log?.(`dead-lettering ${topic}[${partition}]@${message.offset}: ${wire.code} ${wire.message}`);
+      // If this send throws, the offset stays uncommitted and the message comes again.
+      await producer.send({
+        topic: deadLetterTopicOf(topic),
+        acks: -1,
+        messages: [{ key: message.key, value: message.value, headers: { ...message.headers, [H_ERROR]: JSON.stringify(wire) } }],
+      });
+    }
+    await consumer.commitOffsets([{ topic, partition, offset: nextOffset(message.offset) }]);
+  }
+
+  async stop(options: StopOptions = {}): Promise<void> {
+    const consumer = this.#consumer;
+    if (!consumer) return;
+    this.#consumer = undefined;
+    await consumer.stop().catch(() => {});
+    await this.inflight.drain(options.timeoutMs ?? DEFAULT_STOP_TIMEOUT);
+    await consumer.disconnect().catch(() => {});
+    await this.#producer?.disconnect().catch(() => {});
+    this.#producer = undefined;
+  }
+}
+
+export function brokersFromEnv(): string[] {
+  const list = (process.env.KAFKA_BROKERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (list.length === 0) throw new MeshError('FAILED_PRECONDITION', 'no Kafka brokers: pass `brokers` or set KAFKA_BROKERS');
+  return list;
+}
