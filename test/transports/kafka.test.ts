@@ -38,7 +38,7 @@ function fakeKafka() {
   } as unknown as Producer;
   const kafka: KafkaLike = { consumer: () => consumer, producer: () => producer };
   const deliver = (topic: string, offset: string, msg: Partial<KafkaMessage>) =>
-    eachMessage!({ topic, partition: 0, message: { offset, key: null, value: null, timestamp: '0', attributes: 0, size: 0, headers: {}, ...msg } as KafkaMessage, heartbeat: async () => {}, pause: () => () => {} });
+    eachMessage!({ topic, partition: 0, message: { offset, key: null, value: null, timestamp: '0', attributes: 0, size: 0, headers: {}, ...msg } as unknown as KafkaMessage, heartbeat: async () => {}, pause: () => () => {} });
   return { kafka, commits, sent, deliver, subscribed: () => subscribed };
 }
 
