@@ -1,0 +1,201 @@
+/**
+ * createGateway: an HTTP API over a mesh node, built on Fastify so users add their own routes
+ * the Fastify way (`gateway.app.get(...)`), which win over the automatic ones.
+ *
+ * Routes, from most to least specific (find-my-way: static > parametric > wildcard):
+ *   GET  /ping, /__heartbeat__, /healthz, /readyz, /metrics, /openapi.json, /   operations
+ *   your own routes                                                              e.g. GET /greeter/greet/:name
+ *   POST /<service>/<method>    an RPC method (or, if not one, the service's HTTP handler)
+ *   ANY  /<service>, /<service>/*                  the service's published HTTP handler
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
+import { fastify, LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { pino, type Logger } from 'pino';
+import type { MeshNode } from '../core/node.js';
+import { MeshError } from '../core/errors.js';
+import { formatHostPort, parseHostPort } from '../mesh/config.js';
+import { errorResponse, sendError } from './errors.js';
+import { createForwarder } from './forward.js';
+import { GatewayMetrics } from './metrics.js';
+import { OpenApiBuilder, type OpenApiInfo } from './openapi.js';
+import { installAuth, installCors, type AuthOptions, type CorsOptions } from './protect.js';
+import { rpcRoute } from './rpc.js';
+import { ServiceTable } from './services.js';
+
+export interface GatewayOptions {
+  /** Services that must have a live instance for /readyz to answer 200. */
+  require?: readonly string[];
+  /** Largest JSON body of an RPC call, bytes (413 beyond). Default 1 MiB. */
+  bodyLimit?: number;
+  /** Largest body forwarded to a published HTTP handler, bytes. Default 64 MiB. */
+  handlerBodyLimit?: number;
+  /** Deadline of a mesh call whose request sets no `x-request-timeout`, ms. Default 30 s. */
+  callTimeout?: number;
+  /** The longest deadline a request may ask for, ms. Default: the larger of callTimeout and 60 s. */
+  maxCallTimeout?: number;
+  /** Time to receive a request's headers, ms. Default 10 s. */
+  headersTimeout?: number;
+  /** Time to receive a whole request (headers and body), ms. Default 60 s. */
+  requestTimeout?: number;
+  /** Idle keep-alive connections close after this, ms. Default 72 s. */
+  keepAliveTimeout?: number;
+  /** Require an API key / bearer token (401 without). Off by default. */
+  auth?: AuthOptions | false;
+  /** CORS headers and preflights. Off by default; `true` allows any origin. */
+  cors?: boolean | CorsOptions;
+  /** The pino logger for Fastify and the access log; false for none. Default: pino at info to stdout. */
+  logger?: Logger | false;
+  /** One log line per request (request id, method, path, status, latency). Default true. */
+  accessLog?: boolean;
+  /** Prometheus metrics at /metrics. Default true; `{ defaultMetrics: true }` adds process metrics. */
+  metrics?: boolean | { defaultMetrics?: boolean };
+  /** Title and version for /openapi.json; false to leave it out. */
+  openapi?: OpenApiInfo | false;
+}
+
+export interface Readiness {
+  ready: boolean;
+  missing: string[];
+}
+
+export interface Gateway {
+  /** The Fastify instance: add routes, hooks and plugins before `listen`. */
+  readonly app: FastifyInstance;
+  readonly node: MeshNode;
+  readonly metrics: GatewayMetrics | undefined;
+  readonly logger: Logger | undefined;
+  /** Listen for HTTP on "host:port", ":port" or a port (default 0.0.0.0:8282); resolves with the bound address. */
+  listen(address?: string | number): Promise<string>;
+  readiness(): Readiness;
+  /** Stop taking requests and close the HTTP server (the mesh node is yours to close). */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_HTTP_PORT = 8282;
+
+export function createGateway(node: MeshNode, options: GatewayOptions = {}): Gateway {
+  const bodyLimit = options.bodyLimit ?? 1024 * 1024;
+  const handlerBodyLimit = options.handlerBodyLimit ?? 64 * 1024 * 1024;
+  const callTimeout = options.callTimeout ?? 30_000;
+  const policy = { callTimeout, maxCallTimeout: options.maxCallTimeout ?? Math.max(callTimeout, 60_000) };
+  const headersTimeout = options.headersTimeout ?? 10_000;
+  const requestTimeout = Math.max(options.requestTimeout ?? 60_000, headersTimeout);
+  const logger = options.logger === false ? undefined : (options.logger ?? pino({ name: 'meshrpc-gateway', level: process.env.MESHRPC_LOG_LEVEL ?? 'info' }));
+  const accessLog = options.accessLog !== false && logger !== undefined;
+  const required = [...(options.require ?? [])];
+  let closing = false;
+
+  const idPrefix = randomBytes(4).toString('hex');
+  let nextId = 0;
+  const app = fastify({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit,
+    return503OnClosing: true,
+    genReqId: (req: IncomingMessage) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : `${idPrefix}-${(nextId++).toString(36)}`;
+    },
+    serverFactory: (handler) => {
+      // Node checks header/request timeouts on this interval (30 s by default: too coarse to protect).
+      const server = createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval: 1000 }, handler);
+      server.keepAliveTimeout = options.keepAliveTimeout ?? 72_000;
+      return server;
+    },
+  }) as unknown as FastifyInstance;
+
+  const table = new ServiceTable(node);
+  const metrics = options.metrics === false ? undefined : new GatewayMetrics(node, typeof options.metrics === 'object' ? options.metrics : {});
+  const openapi = options.openapi === false ? undefined : new OpenApiBuilder(node, table, options.openapi || {});
+  // Fetch schemas as services appear, so /openapi.json rarely has to wait for them.
+  if (openapi) table.onChange(() => void openapi.refresh());
+
+  app.decorateRequest('meshrpc', null);
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    done();
+  });
+  if (options.cors) installCors(app, options.cors === true ? {} : options.cors);
+  if (options.auth) installAuth(app, options.auth);
+
+  app.addHook('onResponse', (request, reply, done) => {
+    const status = reply.statusCode;
+    const info = request.meshrpc;
+    const routeUrl = request.routeOptions.url;
+    if (metrics) {
+      if (info) metrics.observe(info.service, info.method, status, reply.elapsedTime / 1000);
+      else metrics.observe(routeUrl ? '(route)' : '(none)', routeUrl ?? '(none)', status, reply.elapsedTime / 1000);
+    }
+    if (accessLog) {
+      logger!.info(
+        { reqId: request.id, method: request.method, path: request.url, status, ms: Math.round(reply.elapsedTime * 100) / 100 },
+        'request',
+      );
+    }
+    done();
+  });
+
+  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const { status } = errorResponse(err);
+    if (status >= 500 && !(err instanceof MeshError)) request.log.error({ err }, 'request failed');
+    return sendError(reply, err);
+  });
+  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) =>
+    sendError(reply, new MeshError('NOT_FOUND', `no route for ${request.method} ${request.url.split('?', 1)[0]}`)),
+  );
+
+  // ---- operations ----
+  const ok = { status: 'ok' };
+  app.get('/ping', async () => ok);
+  app.get('/__heartbeat__', async () => ok);
+  app.get('/healthz', async () => ({ status: 'ok', node: node.name, id: node.id, uptime: Math.round(process.uptime()) }));
+  const readiness = (): Readiness => {
+    const missing = required.filter((s) => !table.get(s));
+    return { ready: !closing && missing.length === 0, missing };
+  };
+  app.get('/readyz', async (_request, reply) => {
+    const r = readiness();
+    return reply.code(r.ready ? 200 : 503).send(r.ready ? { status: 'ready' } : { status: closing ? 'closing' : 'not ready', missing: r.missing });
+  });
+  if (metrics) {
+    app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()));
+  }
+  if (openapi) app.get('/openapi.json', async () => openapi.document());
+  app.get('/', async () => ({
+    services: table.all().map((e) => ({ name: e.name, methods: e.methods ? [...e.methods] : [], http: e.http, instances: e.instances })),
+    openapi: openapi ? '/openapi.json' : undefined,
+  }));
+
+  // ---- the mesh: automatic RPC routes and forwarded HTTP handlers ----
+  const { forward, forwardRoute } = createForwarder({ node, table, metrics, policy, bodyLimit: handlerBodyLimit });
+  const rpc = rpcRoute({ node, table, metrics, policy, bodyLimit, forward });
+  app.register(async (mesh) => {
+    // Bodies stay streams here: RPC routes read them within bodyLimit, forwarding streams them on.
+    mesh.removeAllContentTypeParsers();
+    mesh.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+    mesh.post('/:service/:method', rpc);
+    mesh.all('/:service', forwardRoute);
+    mesh.all('/:service/*', forwardRoute);
+  });
+
+  return {
+    app,
+    node,
+    metrics,
+    logger,
+    async listen(address: string | number = DEFAULT_HTTP_PORT) {
+      const { host, port } = typeof address === 'number' ? { host: '0.0.0.0', port: address } : parseHostPort(address, '0.0.0.0', DEFAULT_HTTP_PORT);
+      await app.listen({ host, port });
+      const bound = app.server.address();
+      return formatHostPort({ host, port: typeof bound === 'object' && bound ? bound.port : port });
+    },
+    readiness,
+    async close() {
+      closing = true;
+      table.close();
+      await app.close();
+      logger?.flush();
+    },
+  };
+}

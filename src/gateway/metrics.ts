@@ -1,0 +1,118 @@
+/**
+ * Prometheus metrics of the gateway, in a registry of its own (two gateways in one process, or
+ * a user's own prom-client metrics, never collide):
+ *
+ *   meshrpc_gateway_requests_total{service,method,status}            counter
+ *   meshrpc_gateway_request_duration_seconds{service,method,status}  histogram
+ *   meshrpc_gateway_calls_in_flight                                  gauge (mesh calls and forwards)
+ *   meshrpc_mesh_members                                             gauge (nodes this node is linked to, itself included)
+ *   meshrpc_mesh_service_instances{service}                          gauge
+ *
+ * Label values are bounded: `service` is a service the cluster has (or had), "(route)" for the
+ * gateway's and the user's own routes (method is then the route pattern), "(none)" for 404s.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { MeshNode } from '../core/node.js';
+
+interface Children {
+  count: Counter.Internal;
+  duration: Histogram.Internal<'service' | 'method' | 'status'>;
+}
+
+const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly #requests: Counter<'service' | 'method' | 'status'>;
+  readonly #duration: Histogram<'service' | 'method' | 'status'>;
+  readonly #inFlight: Gauge;
+  /** Labelled children cached per label set: prom-client hashes label objects on every lookup. */
+  readonly #children = new Map<string, Children>();
+  #inFlightCount = 0;
+
+  constructor(node: MeshNode, options: { defaultMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    this.#requests = new Counter({
+      name: 'meshrpc_gateway_requests_total',
+      help: 'HTTP requests answered by the gateway, by service, method and status',
+      labelNames: ['service', 'method', 'status'],
+      registers,
+    });
+    this.#duration = new Histogram({
+      name: 'meshrpc_gateway_request_duration_seconds',
+      help: 'Latency of HTTP requests through the gateway, by service, method and status',
+      labelNames: ['service', 'method', 'status'],
+      buckets: BUCKETS,
+      registers,
+    });
+    const self = this;
+    this.#inFlight = new Gauge({
+      name: 'meshrpc_gateway_calls_in_flight',
+      help: 'Mesh calls and forwarded HTTP requests the gateway is waiting on',
+      registers,
+      collect() {
+        this.set(self.#inFlightCount);
+      },
+    });
+    new Gauge({
+      name: 'meshrpc_mesh_members',
+      help: 'Nodes in the mesh this gateway is linked to, itself included',
+      registers,
+      collect() {
+        this.set(memberCount(node));
+      },
+    });
+    new Gauge({
+      name: 'meshrpc_mesh_service_instances',
+      help: 'Live instances of each service',
+      labelNames: ['service'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of node.services()) this.set({ service: s.namespace === 'default' ? s.name : `${s.namespace}/${s.name}` }, s.instances.length);
+      },
+    });
+    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'meshrpc_gateway_' });
+  }
+
+  observe(service: string, method: string, status: number, seconds: number): void {
+    const key = `${service}\u0000${method}\u0000${status}`;
+    let c = this.#children.get(key);
+    if (!c) {
+      const labels = { service, method, status: String(status) };
+      c = { count: this.#requests.labels(labels), duration: this.#duration.labels(labels) };
+      this.#children.set(key, c);
+    }
+    c.count.inc();
+    c.duration.observe(seconds);
+  }
+
+  callStarted(): void {
+    this.#inFlightCount++;
+  }
+
+  callEnded(): void {
+    this.#inFlightCount--;
+  }
+
+  get inFlight(): number {
+    return this.#inFlightCount;
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
+
+/** Members of the built-in mesh; for other engines, the distinct nodes serving something. */
+function memberCount(node: MeshNode): number {
+  const members = (node as { members?: () => unknown[] }).members;
+  if (typeof members === 'function') return members.call(node).length;
+  const ids = new Set<string>([node.id]);
+  for (const s of node.services()) for (const id of s.instances) ids.add(id);
+  return ids.size;
+}

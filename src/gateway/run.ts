@@ -1,0 +1,101 @@
+/**
+ * Running a gateway process: settings from flags and the environment, a built-in Mesh node that
+ * other nodes can join through, the HTTP server, and a graceful stop. The `meshrpc gateway`
+ * command and examples/mesh-api both start here.
+ *
+ * Environment: APP_HTTP_PORT (HTTP port), MESHRPC_LISTEN_ADDR (mesh address), MESHRPC_CLUSTER_NODES
+ * (seeds), MESHRPC_CLUSTER_TAGNAME (cluster tags), MESHRPC_GATEWAY_REQUIRE (services /readyz waits
+ * for), MESHRPC_GATEWAY_TOKENS (accepted API keys / bearer tokens; auth is on when set),
+ * MESHRPC_GATEWAY_CORS ("*" or a list of origins).
+ */
+import { Mesh } from '../mesh/mesh.js';
+import { DEFAULT_PORT, splitList } from '../mesh/config.js';
+import { createGateway, DEFAULT_HTTP_PORT, type Gateway, type GatewayOptions } from './gateway.js';
+
+export interface GatewayConfig {
+  /** HTTP address. */
+  listen: string;
+  /** Mesh address other nodes join through. */
+  mesh: string;
+  nodes: string[];
+  tags: string[];
+  require: string[];
+  tokens: string[];
+  /** CORS origins ('*' for any); empty for no CORS. */
+  cors: string[];
+  /** Node name on the mesh. */
+  name: string;
+}
+
+export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  return {
+    listen: env.APP_HTTP_PORT ? `0.0.0.0:${env.APP_HTTP_PORT}` : `0.0.0.0:${DEFAULT_HTTP_PORT}`,
+    mesh: env.MESHRPC_LISTEN_ADDR || `0.0.0.0:${DEFAULT_PORT}`,
+    nodes: splitList(env.MESHRPC_CLUSTER_NODES),
+    tags: splitList(env.MESHRPC_CLUSTER_TAGNAME),
+    require: splitList(env.MESHRPC_GATEWAY_REQUIRE),
+    tokens: splitList(env.MESHRPC_GATEWAY_TOKENS),
+    cors: splitList(env.MESHRPC_GATEWAY_CORS),
+    name: 'gateway',
+  };
+}
+
+export interface RunningGateway {
+  gateway: Gateway;
+  mesh: Mesh;
+  /** Bound HTTP address, e.g. "0.0.0.0:8282". */
+  httpAddress: string;
+  /** Bound mesh address. */
+  meshAddress: string;
+  /** Close HTTP first (no new requests), then leave the mesh gracefully. */
+  close(): Promise<void>;
+}
+
+/**
+ * Start a gateway process's parts. `setup` runs before listening: add your own routes there
+ * (`gateway.app.get(...)`) and build typed clients on `gateway.node`.
+ */
+export async function startGateway(
+  config: GatewayConfig,
+  options: GatewayOptions & { setup?: (gateway: Gateway) => void | Promise<void> } = {},
+): Promise<RunningGateway> {
+  const mesh = new Mesh({ name: config.name, nodes: config.nodes, tags: config.tags });
+  const { setup, ...gatewayOptions } = options;
+  const gateway = createGateway(mesh, {
+    require: config.require,
+    auth: config.tokens.length > 0 ? { tokens: config.tokens } : false,
+    cors: config.cors.length === 0 ? false : config.cors.includes('*') ? true : { origin: config.cors },
+    ...gatewayOptions,
+  });
+  await setup?.(gateway);
+  try {
+    await mesh.listen(config.mesh);
+    const httpAddress = await gateway.listen(config.listen);
+    return {
+      gateway,
+      mesh,
+      httpAddress,
+      meshAddress: mesh.address ?? config.mesh,
+      async close() {
+        await gateway.close();
+        await mesh.close();
+      },
+    };
+  } catch (err) {
+    await gateway.close().catch(() => {});
+    await mesh.close().catch(() => {});
+    throw err;
+  }
+}
+
+/** SIGINT/SIGTERM stop the gateway gracefully; a second signal exits at once. */
+export function stopOnSignals(running: RunningGateway, onStopped: () => void = () => process.exit(0)): void {
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      running.close().then(onStopped, () => process.exit(1));
+    });
+  }
+}
