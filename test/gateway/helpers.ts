@@ -25,7 +25,7 @@ export function startService(gateway: GatewayProc, env: Record<string, string | 
 export async function until(check: () => Promise<boolean> | boolean, ms = 10_000, what = 'condition'): Promise<void> {
   const end = Date.now() + ms;
   for (let i = 0; i < 10_000 && Date.now() < end; i++) {
-    if (await check().catch(() => false)) return;
+    if (await Promise.resolve().then(check).catch(() => false)) return;
     await sleep(25);
   }
   throw new Error(`timed out after ${ms} ms waiting for ${what}`);
