@@ -2,6 +2,7 @@
  * gRPC: the generic MessageService contract and the greeter under its own proto, error codes as
  * gRPC statuses, grpc-timeout as the deadline, cancellation, metadata, health, graceful stop.
  */
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Metadata, credentials, makeGenericClientConstructor, status, type ServiceError } from '@grpc/grpc-js';
@@ -134,6 +135,26 @@ describe('gRPC server and clients', () => {
     expect(await check('greeter')).toBe('SERVING');
     expect(await check('nope')).toBe(`error ${status.NOT_FOUND}`);
     h.close();
+  });
+});
+
+const GENERATED_PROTO = fileURLToPath(new URL('../../examples/greeter/greeter.proto', import.meta.url));
+
+describe.skipIf(!existsSync(GENERATED_PROTO))('gRPC with the generated examples/greeter/greeter.proto', () => {
+  it('serves and calls the greeter under the proto `meshrpc expose --proto` wrote', async () => {
+    const server = new GrpcServer({ address: '127.0.0.1:0', protos: [GENERATED_PROTO] });
+    const ms = new Microservice().registerServer('grpc', server);
+    ms.publish(greeterHandler(new Greeter()));
+    await ms.start();
+    const client = new GrpcProtoClient(`127.0.0.1:${server.port}`, GENERATED_PROTO);
+    try {
+      expect(await greeterClient(client).greet('Gen')).toBe('Hello, Gen');
+      const card = { address: '1 Mesh Road', recipient: 'World', message: 'hi' };
+      expect(await greeterClient(client).sendPostcard(card)).toMatchObject(card);
+    } finally {
+      client.close();
+      await ms.stop();
+    }
   });
 });
 
