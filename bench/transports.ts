@@ -82,7 +82,9 @@ if (nats) {
   const subject = `bench.bare.${process.pid}.greet`;
   nats.a.subscribe(subject, {
     queue: 'bench',
-    callback: (_e, msg) => msg.respond(JSON.stringify(`Hello, ${(JSON.parse(Buffer.from(msg.data).toString()) as { name: string }).name}`)),
+    callback: (_e, msg) => {
+      msg.respond(JSON.stringify(`Hello, ${(JSON.parse(Buffer.from(msg.data).toString()) as { name: string }).name}`));
+    },
   });
   await nats.a.flush();
   natsBare = await measure('NATS bare request/reply', async () =>
