@@ -30,7 +30,7 @@ const schemaDefs = {
   },
 } as const;
 
-/** Checks a Postcard (wire form); problem paths are relative to it. */
+/** Checks the wire form of Postcard; problem paths are relative to the value. */
 function check_Postcard(v: unknown, out: ValidationProblem[]): void {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) {
     out.push({ path: '', expected: 'Postcard', got: describeValue(v) });

@@ -85,6 +85,7 @@ export function readServices(options: ReadOptions): ReadResult {
     if (services.length > 0) sources.push({ file, services, defs: reader.defs });
   }
 
+  problems.sort((a, b) => (a.loc.file < b.loc.file ? -1 : a.loc.file > b.loc.file ? 1 : a.loc.line - b.loc.line));
   const total = sources.reduce((n, s) => n + s.services.length, 0);
   if (options.serviceName !== undefined) {
     if (total > 1) {
@@ -210,7 +211,7 @@ class Reader {
     const sig = signatures[0];
     if (sig.typeParameters?.length) {
       this.problem(ctx, `method with unbound type parameters <${sig.typeParameters.map((t) => t.symbol.name).join(', ')}>`, 'the wire needs concrete types: replace type parameters with the concrete types');
-      ok = false;
+      return undefined;
     }
     const params: ParamModel[] = [];
     for (const p of sig.parameters) {

@@ -53,7 +53,7 @@ export class ConversionEmitter {
       case 'ref':
         return `${this.#function(`ref:${t.name}`, () => `${dir}Wire_${t.name}`, dir, (v) => this.#body(this.#defs.get(t.name)!.type, v, dir))}(${e})`;
       default:
-        return `${this.#function(`anon:${JSON.stringify(t)}`, () => `${dir}Wire_${++this.#anon}`, dir, (v) => this.#body(t, v, dir))}(${e})`;
+        return `${this.#function(`anon:${JSON.stringify(t, (k, v) => (k === 'loc' || k === 'where' ? undefined : v))}`, () => `${dir}Wire_${++this.#anon}`, dir, (v) => this.#body(t, v, dir))}(${e})`;
     }
   }
 
@@ -122,9 +122,10 @@ export class ConversionEmitter {
     const arrays = byClass('array');
     if (arrays.length > 0) lines.push(`if (Array.isArray(${v})) return ${this.expr(arrays[0], v, dir)};`);
     const objects = byClass('object');
-    if (objects.length === 1) {
+    const allObjects = t.members.filter((m) => wireClass(m, this.#defs) === 'object');
+    if (objects.length === 1 && allObjects.length === 1) {
       lines.push(`if (typeof ${v} === 'object' && ${v} !== null) return ${this.expr(objects[0], v, dir)};`);
-    } else if (objects.length > 1 && t.discriminant !== undefined) {
+    } else if (objects.length > 0 && t.discriminant !== undefined) {
       lines.push(`if (typeof ${v} === 'object' && ${v} !== null) {`, `  switch (${v}${propAccess(t.discriminant)}) {`);
       for (const m of objects) {
         const d = deref(m, this.#defs);

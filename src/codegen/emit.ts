@@ -218,6 +218,10 @@ function emitMethodSpec(m: MethodModel, ctx: ServiceContext): string[] {
     const toExpr = conv.expr(m.result, 'value', 'to');
     lines.push('  resultToWire(value: any): unknown {', `    return value === undefined ? value : ${toExpr};`, '  },');
   }
+  if (m.result.kind === 'void') {
+    // void travels as null; callers get undefined back, as the interface says.
+    lines.push('  resultFromWire(): undefined {', '    return undefined;', '  },');
+  }
   if (resultConv || m.resultOptional) {
     const fromExpr = resultConv ? conv.expr(m.result, 'value', 'from') : 'value';
     lines.push(

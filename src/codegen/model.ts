@@ -227,7 +227,7 @@ export function describe(t: WireType, defs: ReadonlyMap<string, TypeDef>, depth 
     case 'tuple':
       return `[${t.items.map((i, n) => describe(i, defs, depth + 1) + (n >= t.minItems ? '?' : '')).join(', ')}]`;
     case 'object':
-      return 'object';
+      return t.props.length === 0 && t.rest ? `Record<string, ${describe(t.rest, defs, depth + 1)}>` : 'object';
     case 'union': {
       const text = t.members.map((m) => describe(m, defs, depth + 1)).join(' | ');
       return text.length > 120 ? text.slice(0, 117) + '...' : text;

@@ -79,7 +79,7 @@ export class ValidatorEmitter {
       this.#counter = 0;
       const body = this.check(def.type, 'v', [], 'out', name);
       out.push(
-        `/** Checks a ${name} (wire form); problem paths are relative to it. */`,
+        `/** Checks the wire form of ${name}; problem paths are relative to the value. */`,
         `function check_${name}(v: unknown, out: ValidationProblem[]): void {`,
         ...indent(body),
         '}',
@@ -224,6 +224,14 @@ export class ValidatorEmitter {
   }
 
   #object(t: Extract<WireType, { kind: 'object' }>, e: string, path: Path, out: string, expected: string): string[] {
+    const notObject = `typeof ${e} !== 'object' || ${e} === null || Array.isArray(${e})`;
+    const body = this.#objectBody(t, e, path, out);
+    if (body.length === 0) return [`if (${notObject}) ${this.#push(out, path, expected, e)}`];
+    return [`if (${notObject}) {`, `  ${this.#push(out, path, expected, e)}`, '} else {', ...indent(body), '}'];
+  }
+
+  /** Property checks of a value already known to be a plain object. */
+  #objectBody(t: Extract<WireType, { kind: 'object' }>, e: string, path: Path, out: string): string[] {
     const o = this.#var('o');
     const body: string[] = [];
     for (const p of t.props) {
@@ -241,16 +249,7 @@ export class ValidatorEmitter {
         body.push(`for (const ${k} of Object.keys(${o})) {`, ...(known ? [`  if (${known}) continue;`] : []), ...indent(scoped(inner)), '}');
       }
     }
-    const notObject = `typeof ${e} !== 'object' || ${e} === null || Array.isArray(${e})`;
-    if (body.length === 0) return [`if (${notObject}) ${this.#push(out, path, expected, e)}`];
-    return [
-      `if (${notObject}) {`,
-      `  ${this.#push(out, path, expected, e)}`,
-      '} else {',
-      `  const ${o} = ${e} as Record<string, unknown>;`,
-      ...indent(body),
-      '}',
-    ];
+    return body.length === 0 ? [] : [`const ${o} = ${e} as Record<string, unknown>;`, ...body];
   }
 
   #union(t: Extract<WireType, { kind: 'union' }>, e: string, path: Path, out: string, expected: string): string[] {
@@ -264,6 +263,16 @@ export class ValidatorEmitter {
     let inner: string[];
     if (complex.length === 1) {
       inner = this.check(complex[0], e, path, out, expected);
+    } else if (complex.length === 2 && new Set(complex.map((m) => wireClass(m, this.#defs))).size === 2 && complex.every((m) => ['array', 'object'].includes(wireClass(m, this.#defs)))) {
+      // One array member and one object member: the value's shape says which to check.
+      const [arrayMember, objectMember] = wireClass(complex[0], this.#defs) === 'array' ? complex : [complex[1], complex[0]];
+      inner = [
+        `if (Array.isArray(${e})) {`,
+        ...indent(scoped(this.check(arrayMember, e, path, out, expected))),
+        '} else {',
+        ...indent(scoped(this.check(objectMember, e, path, out, expected))),
+        '}',
+      ];
     } else if (t.discriminant !== undefined && this.#discriminable(complex, t.discriminant)) {
       inner = this.#switch(complex, t.discriminant, e, path, out, expected);
     } else {
@@ -300,7 +309,8 @@ export class ValidatorEmitter {
       `  switch (${d}${propAccess(key)}) {`,
     ];
     members.forEach((m, i) => {
-      lines.push(`    case ${literalText({ kind: 'literal', value: values[i] })}: {`, ...indent(indent(indent(this.check(m, d, path, out)))), '      break;', '    }');
+      const body = m.kind === 'object' ? this.#objectBody(m, d, path, out) : this.check(m, d, path, out);
+      lines.push(`    case ${literalText({ kind: 'literal', value: values[i] })}: {`, ...indent(indent(indent(body))), '      break;', '    }');
     });
     lines.push(
       '    default:',
