@@ -8,10 +8,12 @@
  */
 import { Mesh } from 'meshrpc';
 import { greeterHandler } from './greeter.mesh.js';
+import { publishGreeterHttp } from './http.js';
 import { Greeter } from './service.js';
 
 const mesh = new Mesh({ name: 'greeter' });
 mesh.publish(greeterHandler(new Greeter(process.env.GREETER_ID)));
+publishGreeterHttp(mesh); // GET /greeter/check through the gateway, and schemas for its OpenAPI
 await mesh.listen(process.env.MESHRPC_LISTEN_ADDR ?? '0.0.0.0:11999');
 console.log(`greeter listening on ${mesh.address}`);
 

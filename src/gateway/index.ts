@@ -7,6 +7,6 @@ export { publishHttpHandler, type NodeHttpHandler, type PublishedHttpHandler, ty
 export { describeService, describeSpec, publishDescribed, META_NAMESPACE, type ServiceDescription, type MethodDescription } from './describe.js';
 export { HttpError, errorResponse, type ErrorBody } from './errors.js';
 export { GatewayMetrics } from './metrics.js';
-export { gatewayConfigFromEnv, startGateway, type GatewayConfig, type RunningGateway } from './run.js';
+export { gatewayConfigFromEnv, startGateway, stopOnSignals, type GatewayConfig, type RunningGateway } from './run.js';
 export type { AuthOptions, CorsOptions } from './protect.js';
 export type { OpenApiInfo } from './openapi.js';

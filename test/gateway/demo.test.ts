@@ -1,0 +1,85 @@
+/**
+ * `npm start` as the README runs it: the demo answers the README's curl lines, and Ctrl-C
+ * (SIGINT to the demo's process group, as a terminal sends it) leaves no process behind.
+ */
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot } from './procs.js';
+import { until } from './helpers.js';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const started: number[] = [];
+
+afterAll(() => {
+  // Should the test fail midway: the demo's group, which this test created, goes.
+  for (const pid of started) if (alive(pid)) process.kill(-pid, 'SIGKILL');
+});
+
+describe('npm start', () => {
+  it('serves the README curl lines and stops every process it started on Ctrl-C', async () => {
+    const [httpPort, meshPort] = [await freePort(), await freePort()];
+    const npm = spawn('npm', ['start'], {
+      cwd: repoRoot,
+      env: { ...process.env, APP_HTTP_PORT: String(httpPort), DEMO_MESH_PORT: String(meshPort) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group, like a terminal's foreground job
+    });
+    started.push(npm.pid!);
+    let out = '';
+    npm.stdout!.on('data', (d) => (out += d));
+    npm.stderr!.on('data', (d) => (out += d));
+    const exited = new Promise<void>((resolve) => npm.once('exit', () => resolve()));
+
+    await until(() => out.includes('Ctrl-C stops everything'), 40_000, `the demo to be ready:\n${out}`);
+    const m = /pids: gateway=(\d+) greeters=(\d+),(\d+)/.exec(out);
+    expect(m, out).toBeTruthy();
+    const pids = m!.slice(1).map(Number);
+    expect(out).toContain(`curl localhost:${httpPort}/greeter/greet/Max`);
+
+    const base = `http://127.0.0.1:${httpPort}`;
+    // curl localhost:8282/greeter/greet/Max
+    const greet = await fetch(`${base}/greeter/greet/Max`);
+    expect(greet.status).toBe(200);
+    expect(await greet.text()).toBe('"Hello, Max"');
+    // curl -X POST localhost:8282/greeter/sendPostcard/Max/World/Hello
+    const card = await fetch(`${base}/greeter/sendPostcard/Max/World/Hello`, { method: 'POST' });
+    expect(await card.json()).toEqual({ recipient: 'Max', address: 'World', message: 'Hello' });
+    // curl localhost:8282/greeter/check
+    const check = await fetch(`${base}/greeter/check`);
+    expect(check.status).toBe(200);
+    const text = (await check.text()).trim();
+    expect(text).toMatch(/^All ok! \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+    // curl -d '{"name":"Max"}' localhost:8282/greeter/greet
+    const auto = await fetch(`${base}/greeter/greet`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: '{"name":"Max"}',
+    });
+    expect(await auto.text()).toBe('"Hello, Max"');
+
+    process.kill(-npm.pid!, 'SIGINT');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+    expect(npm.exitCode !== null || npm.signalCode !== null).toBe(true);
+    await until(() => pids.every((pid) => !alive(pid)), 5000, 'every child to be gone');
+    for (const pid of pids) expect(alive(pid), `pid ${pid}`).toBe(false);
+    expect(out).toContain('[demo] stopped: gateway and greeters');
+  }, 60_000);
+});
