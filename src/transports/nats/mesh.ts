@@ -12,7 +12,7 @@ import type { CallOptions, CallTarget } from '../../core/caller.js';
 import { codecByName, type Codec, type CodecName } from '../../core/codec.js';
 import { DEFAULT_NAMESPACE, Dispatcher, type ServiceInfo } from '../../core/endpoint.js';
 import { MeshError } from '../../core/errors.js';
-import type { MeshNode, Publishable, ServiceView } from '../../core/node.js';
+import { waitForServices, type MeshNode, type Publishable, type ServiceView } from '../../core/node.js';
 import { Rendezvous } from '../../mesh/balancer.js';
 import { InFlight } from '../../microservice/inflight.js';
 import { type Announcement, ServiceTable } from './discovery.js';
@@ -121,21 +121,7 @@ export class NatsMesh implements MeshNode {
   }
 
   waitFor(services: string | readonly string[], timeoutMs = this.#o.defaultTimeout): Promise<void> {
-    const names = typeof services === 'string' ? [services] : [...services];
-    const missing = () => names.filter((n) => this.#table.instances(n).length === 0);
-    if (missing().length === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        off();
-        reject(new MeshError('DEADLINE_EXCEEDED', `services not available after ${timeoutMs} ms: ${missing().join(', ')}`));
-      }, timeoutMs);
-      const off = this.onServicesChanged(() => {
-        if (missing().length > 0) return;
-        clearTimeout(timer);
-        off();
-        resolve();
-      });
-    });
+    return waitForServices(this, services, timeoutMs);
   }
 
   services(): ServiceView[] {
