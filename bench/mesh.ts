@@ -26,7 +26,7 @@ class RawClient {
   #socket!: Socket;
   #next = 1;
   #pending = new Map<number, (v: unknown) => void>();
-  #buf = Buffer.alloc(0);
+  #buf: Buffer = Buffer.alloc(0);
   #corked = false;
 
   async connect(addr: string): Promise<void> {
