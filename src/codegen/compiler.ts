@@ -633,8 +633,8 @@ function docOf(symbol: ts.Symbol, checker: ts.TypeChecker): string | undefined {
  * Type-check files under `strict` with the bundled compiler (for tests of generated code).
  * Returns formatted diagnostics; empty when clean.
  */
-export function typeCheck(root: string, files: readonly string[], paths: Record<string, string[]> = {}): string[] {
-  const project = createProject(root, { paths: { ...paths }, noUnusedLocals: false });
+export function typeCheck(root: string, files: readonly string[], paths?: Record<string, string[]>): string[] {
+  const project = createProject(root, paths ? { paths } : {});
   for (const file of files) project.addSourceFileAtPath(file);
   const program = project.getProgram().compilerObject;
   const out: string[] = [];

@@ -63,10 +63,10 @@ export function generate(options: GenerateOptions): GenerateResult {
   if (sources.length === 0 && problems.length === 0) {
     const what =
       options.interfaceName !== undefined
-        ? `an exported interface named ${options.interfaceName}`
+        ? `exported interface named ${options.interfaceName}`
         : options.module !== undefined
-          ? `an exported interface named ${options.module}Service`
-          : 'an exported interface whose name ends in Service';
+          ? `exported interface named ${options.module}Service`
+          : 'exported interface whose name ends in Service';
     throw new CodegenError([], `meshrpc expose: found no ${what} in ${path.relative(root, path.resolve(root, options.target)) || '.'} (pick one with -M <module> or --interface <Name>)`);
   }
   problems.push(...nameClashes(sources, root));
