@@ -5,6 +5,7 @@
  * into the HTTP response. Needs a node that can open byte streams (the built-in Mesh can).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { CallOptions, CallTarget } from '../core/caller.js';
 import { MeshError } from '../core/errors.js';
@@ -56,9 +57,11 @@ export function createForwarder(deps: ForwardDeps) {
 
     // The client going away before its response finished cancels the stream on the mesh.
     const abort = new AbortController();
-    reply.raw.once('close', () => {
+    const gone = () => {
       if (!reply.raw.writableFinished) abort.abort(new MeshError('CANCELLED', 'the HTTP client went away'));
-    });
+    };
+    if (reply.raw.destroyed || request.raw.destroyed) gone();
+    else reply.raw.once('close', gone);
     const stream = node.openStream(table.target(service, HTTP_STREAM_METHOD), head, {
       deadline: deadlineOf(request, policy),
       metadata: metadataOf(request),
@@ -79,9 +82,23 @@ export function createForwarder(deps: ForwardDeps) {
       const pumping = pump(bodyStream(request), stream, bodyLimit, abort);
       pumping.catch((err) => request.log.debug({ err }, 'request body not forwarded whole'));
       const { head: replyHead, body } = await Promise.race([replied, pumping.then(() => replied)]);
-      const { status, headers: out } = decodeReplyHead(replyHead);
+      // The body fails when the client or the instance goes away mid-stream; never let that
+      // be an unhandled 'error' (Fastify may not have piped it yet, or at all).
+      body.on('error', (err) => request.log.debug({ err }, 'forwarded response body ended early'));
       body.once('end', end);
       body.once('close', end);
+      if (abort.signal.aborted || reply.raw.destroyed) {
+        body.destroy();
+        return reply.code(499).send(); // nobody is listening; this closes the books on the request
+      }
+      let head: ReturnType<typeof decodeReplyHead>;
+      try {
+        head = decodeReplyHead(replyHead);
+      } catch (err) {
+        body.destroy();
+        throw err;
+      }
+      const { status, headers: out } = head;
       reply.code(status);
       for (const [name, value] of Object.entries(out)) if (value !== undefined) reply.header(name, value);
       return reply.send(body);
@@ -142,6 +159,10 @@ async function pump(source: Readable, stream: OpenedStream, limit: number, abort
         throw tooLarge(limit);
       }
       stream.write(chunk);
+    }
+    // An upload cut short (the client went away) must not look like a complete body.
+    if ((source as Partial<IncomingMessage>).complete === false) {
+      throw new MeshError('CANCELLED', 'the HTTP client went away during the upload');
     }
     stream.end();
   } catch (err) {

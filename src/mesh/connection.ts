@@ -168,6 +168,9 @@ export class Connection {
     }
     const streamId = this.#allocStreamId();
     const body = new Readable({ read: noop });
+    // Until the reply head hands it out, nobody can listen on the body: a deadline or cancel
+    // before then rejects `reply` and must not also crash the process as an unhandled 'error'.
+    body.on('error', noop);
     const reply = new Promise<{ head: Buffer; body: Readable }>((resolve, reject) => {
       this.#track(streamId, head.timeout, signal, (h) => resolve({ head: h, body }), reject);
       this.#pending.get(streamId)!.stream = body;

@@ -17,6 +17,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (process.env.GW_DEBUG) console.log(gw.output().split('\n').filter((l) => !l.includes('"msg":"request"')).slice(-40).join('\n'));
   await killAll();
 });
 
@@ -99,6 +100,46 @@ describe('published HTTP handlers', () => {
       }
     }
     expect(bad).toBe(-1);
+  });
+
+  it('survives clients that go away mid-download and mid-upload, and counts nothing left in flight', async () => {
+    for (let i = 0; i < 5; i++) {
+      const abort = new AbortController();
+      const res = await fetch(`${gw.url}/calc/big?size=${64 * 1024 * 1024}`, { signal: abort.signal });
+      const reader = res.body!.getReader();
+      await reader.read();
+      abort.abort();
+      await reader.closed.catch(() => {});
+    }
+    for (let i = 0; i < 3; i++) {
+      await new Promise<void>((resolve) => {
+        const url = new URL(`${gw.url}/calc/echo`);
+        const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-length': String(8 * 1024 * 1024) } });
+        req.on('error', () => resolve());
+        req.on('close', () => resolve());
+        req.write(randomBytes(1024 * 1024), () => setTimeout(() => req.destroy(), 20));
+      });
+    }
+    expect((await fetch(`${gw.url}/ping`)).status).toBe(200);
+    let metrics = '';
+    await until(
+      async () => /^meshrpc_gateway_calls_in_flight 0$/m.test((metrics = await (await fetch(`${gw.url}/metrics`)).text())),
+      5000,
+      'no call in flight',
+    ).catch((err) => {
+      throw new Error(`${err.message}: ${/^meshrpc_gateway_calls_in_flight .*$/m.exec(metrics)?.[0]}`);
+    });
+    const res = await fetch(`${gw.url}/calc/inspect`);
+    expect(res.status).toBe(201);
+  });
+
+  it('answers 504 when the handler is slower than the request deadline, and keeps serving', async () => {
+    const started = Date.now();
+    const res = await fetch(`${gw.url}/calc/slow?ms=5000`, { headers: { 'x-request-timeout': '300' } });
+    expect(res.status).toBe(504);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('DEADLINE_EXCEEDED');
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect((await fetch(`${gw.url}/ping`)).status).toBe(200);
   });
 
   it('balances forwarded requests over the handler’s instances', async () => {
