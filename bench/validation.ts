@@ -6,8 +6,8 @@
  * Also times the bare validators. Bounded: a fixed number of calls per round, and every round
  * stops early after ROUND_MS.
  *
- *   npx tsx bench/validation.ts            (about 30 s)
- *   QUICK=1 npx tsx bench/validation.ts    (about 5 s)
+ *   npx tsx bench/validation.ts            (about 50 s)
+ *   QUICK=1 npx tsx bench/validation.ts    (about 15 s)
  */
 import { performance } from 'node:perf_hooks';
 import { createHandler, invokeMethod, LocalCaller, Mesh, type Caller, type MethodSpec, type ServiceSpec } from 'meshrpc';
@@ -17,8 +17,8 @@ import { corpusSpec } from '../test/fixtures/codegen/corpus/types.mesh.js';
 import type { CorpusService } from '../test/fixtures/codegen/corpus/types.js';
 
 const QUICK = process.env.QUICK === '1';
-const ROUNDS = QUICK ? 3 : 7;
-const ROUND_MS = QUICK ? 300 : 1_000;
+const ROUNDS = QUICK ? 3 : 9;
+const ROUND_MS = QUICK ? 200 : 400;
 const CONCURRENCY = 32;
 
 function withoutValidation<T>(spec: ServiceSpec<T>, name: string): ServiceSpec<T> {
@@ -42,8 +42,8 @@ interface Case {
   argv: unknown[];
 }
 
-function cases(validated: boolean): Case[] {
-  const suffix = validated ? '' : '-nv';
+/** Validated services, their copies without validators ('-nv'), and a validated copy ('-aa') to measure the noise floor. */
+function cases(suffix: '' | '-nv' | '-aa'): Case[] {
   return [
     { label: 'greet', service: `greeter${suffix}`, method: 'greet', spec: greeterSpec.methods.greet, argv: ['Max'] },
     { label: `page (${pageBytes} B)`, service: `corpus${suffix}`, method: 'page', spec: corpusSpec.methods.page, argv: [page] },
@@ -56,6 +56,8 @@ function handlers() {
     createHandler(withoutValidation(greeterSpec, 'greeter-nv'), greeter),
     createHandler(corpusSpec, corpusImpl),
     createHandler(withoutValidation(corpusSpec, 'corpus-nv'), corpusImpl),
+    createHandler({ ...greeterSpec, name: 'greeter-aa' }, greeter),
+    createHandler({ ...corpusSpec, name: 'corpus-aa' }, corpusImpl),
   ];
 }
 
@@ -87,9 +89,9 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-async function compare(title: string, caller: Caller, concurrent: boolean): Promise<void> {
-  const on = cases(true);
-  const off = cases(false);
+async function compare(title: string, caller: Caller, concurrent: boolean, control = false): Promise<void> {
+  const on = cases('');
+  const off = cases(control ? '-aa' : '-nv');
   for (let i = 0; i < on.length; i++) {
     await round(caller, on[i], concurrent); // warm up both paths
     await round(caller, off[i], concurrent);
@@ -108,8 +110,9 @@ async function compare(title: string, caller: Caller, concurrent: boolean): Prom
     const withV = median(a);
     const without = median(b);
     const overhead = ((withV - without) / without) * 100;
+    const [x, y] = control ? ['A', 'A\''] : ['with', 'without'];
     console.log(
-      `${title.padEnd(34)} ${on[i].label.padEnd(16)} with ${withV.toFixed(2).padStart(8)} µs   without ${without.toFixed(2).padStart(8)} µs   ratio ${(withV / without).toFixed(3)}   overhead ${overhead >= 0 ? '+' : ''}${overhead.toFixed(1)}%`,
+      `${title.padEnd(40)} ${on[i].label.padEnd(15)} ${x} ${withV.toFixed(2).padStart(7)} µs  ${y} ${without.toFixed(2).padStart(7)} µs  ratio ${(withV / without).toFixed(3)}  ${control ? 'noise' : 'overhead'} ${overhead >= 0 ? '+' : ''}${overhead.toFixed(1)}%`,
     );
   }
 }
@@ -125,7 +128,7 @@ function validatorCost(): void {
     const start = performance.now();
     for (let i = 0; i < n; i++) if (validate(args)) throw new Error('unexpected problems');
     const ns = ((performance.now() - start) * 1e6) / n;
-    console.log(`${'validator alone'.padEnd(34)} ${label.padEnd(16)} ${ns.toFixed(0).padStart(6)} ns per call`);
+    console.log(`${'validator alone'.padEnd(40)} ${label.padEnd(15)} ${ns.toFixed(0).padStart(6)} ns per call`);
   }
 }
 
@@ -137,6 +140,7 @@ async function main(): Promise<void> {
   const local = new LocalCaller();
   for (const h of handlers()) local.dispatcher.register(h.info, h.endpoint);
   await compare('in-process (LocalCaller), 1 at a time', local, false);
+  await compare('  control: validated vs validated copy', local, false, true);
 
   const server = new Mesh({ name: 'bench-server', nodes: [] });
   for (const h of handlers()) server.publish(h);
@@ -145,8 +149,11 @@ async function main(): Promise<void> {
   await client.listen();
   try {
     await client.waitFor(['greeter', 'greeter-nv', 'corpus', 'corpus-nv'], 10_000);
+    await client.waitFor(['greeter-aa', 'corpus-aa'], 10_000);
     await compare('mesh over TCP, 1 at a time', client, false);
+    await compare('  control: validated vs validated copy', client, false, true);
     await compare(`mesh over TCP, ${CONCURRENCY} in flight`, client, true);
+    await compare('  control: validated vs validated copy', client, true, true);
   } finally {
     await Promise.all([client.close(), server.close()]);
   }
