@@ -74,3 +74,17 @@ export {
   type KafkaServerOptions,
   type KafkaClientOptions,
 } from './transports/index.js';
+export {
+  generate,
+  makePlan,
+  applyPlan,
+  renderPlan,
+  staleFiles,
+  CodegenError,
+  formatProblem,
+  GENERATED_HEADER,
+  type GenerateOptions,
+  type GeneratedFile,
+  type Plan,
+  type Problem,
+} from './codegen/index.js';
