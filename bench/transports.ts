@@ -25,7 +25,7 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 2);
 const ms = seconds * 1000;
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-const PROTO = fileURLToPath(new URL('../examples/microservice/greeter.proto', import.meta.url));
+const PROTO = fileURLToPath(new URL('../examples/greeter/greeter.proto', import.meta.url));
 
 interface Row {
   name: string;
@@ -110,13 +110,13 @@ let grpcOurs: Row | undefined;
   const pkg = loadPackageDefinition(loadSync(PROTO, { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true })) as any;
   const bare = new Server();
   bare.addService(pkg.greeter.Greeter.service, {
-    Greet: (call: { request: { name: string } }, cb: (e: null, r: { result: string }) => void) => cb(null, { result: `Hello, ${call.request.name}` }),
-    SendPostcard: (call: { request: { card: unknown } }, cb: (e: null, r: unknown) => void) => cb(null, { result: call.request.card }),
+    greet: (call: { request: { name: string } }, cb: (e: null, r: { result: string }) => void) => cb(null, { result: `Hello, ${call.request.name}` }),
+    sendPostcard: (call: { request: { card: unknown } }, cb: (e: null, r: unknown) => void) => cb(null, { result: call.request.card }),
   });
   const port = await new Promise<number>((res, rej) => bare.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
   const client = new pkg.greeter.Greeter(`127.0.0.1:${port}`, credentials.createInsecure());
   grpcBare = await measure('gRPC bare grpc-js', () =>
-    new Promise((res, rej) => client.Greet({ name: 'Max' }, (e: ServiceError | null, r: { result: string }) => (e ? rej(e) : res(r.result)))),
+    new Promise((res, rej) => client.greet({ name: 'Max' }, (e: ServiceError | null, r: { result: string }) => (e ? rej(e) : res(r.result)))),
   );
   client.close();
   bare.forceShutdown();

@@ -26,7 +26,7 @@ switch (how) {
     caller = new GrpcClient(grpcAddr);
     break;
   case 'grpc-proto':
-    caller = new GrpcProtoClient(grpcAddr, fileURLToPath(new URL('./greeter.proto', import.meta.url)));
+    caller = new GrpcProtoClient(grpcAddr, fileURLToPath(new URL('../greeter/greeter.proto', import.meta.url)));
     break;
   case 'nats':
     caller = await NatsClient.connect({ servers: natsUrl, prefix: process.env.NATS_PREFIX });

@@ -15,7 +15,7 @@ import { GrpcServer, NatsServer, createMesh } from '../../src/transports/index.j
 import { greeterHandler } from '../greeter/greeter.mesh.js';
 import { Greeter } from '../greeter/service.js';
 
-const proto = fileURLToPath(new URL('./greeter.proto', import.meta.url));
+const proto = fileURLToPath(new URL('../greeter/greeter.proto', import.meta.url));
 const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
 const mesh = await createMesh({ name: 'greeter' });

@@ -1,7 +1,8 @@
 /**
- * Interoperability with a gRPC client nobody here wrote: Debian's python3-grpcio (installed by
- * .ci/run: `apt-get install -y python3-grpcio python3-grpc-tools`) calls the generic contract and
- * the greeter's own proto. Without those packages the test skips with a printed reason, unless
+ * Interoperability with a gRPC client nobody here wrote: Debian's python3-grpcio, with stubs from
+ * Debian's protoc and gRPC Python plugin (installed by .ci/run: `apt-get install -y python3-grpcio
+ * protobuf-compiler protobuf-compiler-grpc`), calls the generic contract and the greeter under the
+ * proto `meshrpc expose --proto` generated. Without those packages the test skips with a printed reason, unless
  * MESHRPC_REQUIRE_BROKERS=1 (CI), where it fails.
  */
 import { spawnSync, spawn } from 'node:child_process';
@@ -17,12 +18,15 @@ import { requireBrokers } from '../helpers/brokers.js';
 // Debian's interpreter: a pyenv or venv python3 earlier on PATH would not see the apt packages.
 const PYTHON = process.env.MESHRPC_PYTHON ?? '/usr/bin/python3';
 const PROTO_DIR = fileURLToPath(new URL('../fixtures/transports/', import.meta.url));
+// The greeter's proto as `meshrpc expose --proto` generated it.
+const GREETER_DIR = fileURLToPath(new URL('../../examples/greeter/', import.meta.url));
 const SCRIPT = fileURLToPath(new URL('./grpc_client.py', import.meta.url));
 
-const probe = spawnSync(PYTHON, ['-c', 'import grpc, grpc_tools.protoc'], { encoding: 'utf8' });
-const pythonReady = probe.status === 0;
+const probe = spawnSync(PYTHON, ['-c', 'import grpc, google.protobuf'], { encoding: 'utf8' });
+const protoc = spawnSync('sh', ['-c', 'command -v protoc && test -x /usr/bin/grpc_python_plugin'], { encoding: 'utf8' });
+const pythonReady = probe.status === 0 && protoc.status === 0;
 if (!pythonReady) {
-  const reason = `${PYTHON} cannot import grpc and grpc_tools (apt-get install -y python3-grpcio python3-grpc-tools)`;
+  const reason = `${PYTHON} cannot import grpc, or protoc / grpc_python_plugin is missing (apt-get install -y python3-grpcio protobuf-compiler protobuf-compiler-grpc)`;
   if (requireBrokers()) throw new Error(`${reason} and MESHRPC_REQUIRE_BROKERS=1: failing instead of skipping`);
   console.warn(`[skipped] Python gRPC interop: ${reason}`);
 }
@@ -31,7 +35,7 @@ describe.skipIf(!pythonReady)('python3-grpcio calls meshrpc', () => {
   let ms: Microservice;
   let server: GrpcServer;
   beforeAll(async () => {
-    server = new GrpcServer({ address: '127.0.0.1:0', protos: [`${PROTO_DIR}greeter.proto`] });
+    server = new GrpcServer({ address: '127.0.0.1:0', protos: [`${GREETER_DIR}greeter.proto`] });
     ms = new Microservice({ stopTimeoutMs: 1000 }).registerServer('grpc', server);
     ms.publish(greeterHandler(new Greeter()));
     ms.publish(createHandler(defineService<{ sleep(ms: number): Promise<number> }>('slow', { sleep: ['ms'] }), {
@@ -43,7 +47,7 @@ describe.skipIf(!pythonReady)('python3-grpcio calls meshrpc', () => {
   afterAll(() => ms?.stop());
 
   it('calls the generic contract and the generated greeter service', async () => {
-    const child = spawn(PYTHON, [SCRIPT, `127.0.0.1:${server.port}`, PROTO_DIR], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(PYTHON, [SCRIPT, `127.0.0.1:${server.port}`, PROTO_DIR, GREETER_DIR], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));

@@ -2,7 +2,6 @@
  * gRPC: the generic MessageService contract and the greeter under its own proto, error codes as
  * gRPC statuses, grpc-timeout as the deadline, cancellation, metadata, health, graceful stop.
  */
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Metadata, credentials, makeGenericClientConstructor, status, type ServiceError } from '@grpc/grpc-js';
@@ -140,7 +139,7 @@ describe('gRPC server and clients', () => {
 
 const GENERATED_PROTO = fileURLToPath(new URL('../../examples/greeter/greeter.proto', import.meta.url));
 
-describe.skipIf(!existsSync(GENERATED_PROTO))('gRPC with the generated examples/greeter/greeter.proto', () => {
+describe('gRPC with the generated examples/greeter/greeter.proto', () => {
   it('serves and calls the greeter under the proto `meshrpc expose --proto` wrote', async () => {
     const server = new GrpcServer({ address: '127.0.0.1:0', protos: [GENERATED_PROTO] });
     const ms = new Microservice().registerServer('grpc', server);
