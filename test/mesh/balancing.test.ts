@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, Mesh } from '../../src/index.js';
 import { probeSpec } from '../fixtures/mesh/probe.js';
-import { killAll, startProbe, type Started } from '../helpers/procs.js';
+import { twoProbes } from '../helpers/cluster.js';
+import { killAll, type Started } from '../helpers/procs.js';
 
 describe('load balancing across processes', () => {
   let a: Started;
@@ -13,15 +14,7 @@ describe('load balancing across processes', () => {
   let caller: Mesh;
 
   beforeAll(async () => {
-    a = await startProbe({ PROBE_ID: 'a' });
-    b = await startProbe({ PROBE_ID: 'b', MESHRPC_CLUSTER_NODES: a.ready[0] });
-    caller = new Mesh({ name: 'caller', nodes: [a.ready[0]] });
-    await caller.listen();
-    await caller.waitFor('probe', 10_000);
-    // Both instances must be known before counting.
-    for (let i = 0; i < 100 && caller.services().find((s) => s.name === 'probe')!.instances.length < 2; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    ({ a, b, caller } = await twoProbes());
   });
 
   afterAll(async () => {

@@ -5,25 +5,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient, Mesh, MeshError } from '../../src/index.js';
 import { probeSpec } from '../fixtures/mesh/probe.js';
-import { killAll, startProbe, type Started } from '../helpers/procs.js';
+import { twoProbes } from '../helpers/cluster.js';
+import { killAll } from '../helpers/procs.js';
 
 interface Outcome {
   start: number;
   end: number;
   who?: string;
   code?: string;
-}
-
-async function twoInstances(): Promise<{ a: Started; b: Started; caller: Mesh }> {
-  const a = await startProbe({ PROBE_ID: 'a' });
-  const b = await startProbe({ PROBE_ID: 'b', MESHRPC_CLUSTER_NODES: a.ready[0] });
-  const caller = new Mesh({ name: 'caller', nodes: [a.ready[0], b.ready[0]] });
-  await caller.listen();
-  await caller.waitFor('probe', 10_000);
-  for (let i = 0; i < 100 && caller.services().find((s) => s.name === 'probe')!.instances.length < 2; i++) {
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return { a, b, caller };
 }
 
 /** `workers` loops of calls for `ms` milliseconds (and at most 5000 calls each), recording each outcome. */
@@ -56,7 +45,7 @@ describe('failover', () => {
   });
 
   it('kill -9 of one instance: no call hangs, later calls all succeed on the other', async () => {
-    const setup = await twoInstances();
+    const setup = await twoProbes();
     caller = setup.caller;
     let killedAt = 0;
     const running = callContinuously(caller, 2500, 4, (p) => p.slow(5));
@@ -82,7 +71,7 @@ describe('failover', () => {
   });
 
   it('graceful stop of one instance while calls run: zero failed calls', async () => {
-    const setup = await twoInstances();
+    const setup = await twoProbes();
     caller = setup.caller;
     let stoppedAt = 0;
     const running = callContinuously(caller, 2000, 8, (p) => p.slow(20));

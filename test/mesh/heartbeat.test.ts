@@ -6,7 +6,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createClient, Mesh } from '../../src/index.js';
 import { probeSpec } from '../fixtures/mesh/probe.js';
-import { killAll, sleep, startProbe } from '../helpers/procs.js';
+import { instancesOf, twoProbes } from '../helpers/cluster.js';
+import { killAll, sleep } from '../helpers/procs.js';
 
 describe('heartbeat', () => {
   let caller: Mesh | undefined;
@@ -16,14 +17,9 @@ describe('heartbeat', () => {
   });
 
   it('removes a frozen peer after the heartbeat timeout and routes to the live one', async () => {
-    const a = await startProbe({ PROBE_ID: 'a' });
-    const b = await startProbe({ PROBE_ID: 'b', MESHRPC_CLUSTER_NODES: a.ready[0] });
-    caller = new Mesh({ name: 'caller', nodes: [a.ready[0], b.ready[0]], heartbeatInterval: 200, heartbeatTimeout: 600 });
-    await caller.listen();
-    await caller.waitFor('probe', 10_000);
-    const probeInstances = () => caller!.services().find((s) => s.name === 'probe')?.instances ?? [];
-    for (let i = 0; i < 100 && probeInstances().length < 2; i++) await sleep(25);
-    expect(probeInstances()).toHaveLength(2);
+    const { a, b, caller: c } = await twoProbes({ heartbeatInterval: 200, heartbeatTimeout: 600 });
+    caller = c;
+    const probeInstances = () => instancesOf(c, 'probe');
 
     a.proc.kill('SIGSTOP');
     try {
