@@ -117,7 +117,7 @@ try {
   const gateway = await start(
     'gateway',
     'examples/mesh-api/main.ts',
-    { APP_HTTP_PORT: String(httpPort), MESHRPC_LISTEN_ADDR: `127.0.0.1:${meshPort}`, MESHRPC_LOG_LEVEL: process.env.MESHRPC_LOG_LEVEL ?? 'info' },
+    { APP_HTTP_PORT: `127.0.0.1:${httpPort}`, MESHRPC_LISTEN_ADDR: `127.0.0.1:${meshPort}`, MESHRPC_LOG_LEVEL: process.env.MESHRPC_LOG_LEVEL ?? 'info' },
     /^mesh-api: http /,
   );
   const greeterEnv = { MESHRPC_LISTEN_ADDR: '127.0.0.1:0', MESHRPC_CLUSTER_NODES: `127.0.0.1:${meshPort}` };

@@ -88,3 +88,23 @@ export {
   type Plan,
   type Problem,
 } from './codegen/index.js';
+export { createGateway, DEFAULT_HTTP_PORT, type Gateway, type GatewayOptions, type Readiness } from './gateway/gateway.js';
+export { startGateway, gatewayConfigFromEnv, stopOnSignals, type GatewayConfig, type RunningGateway } from './gateway/run.js';
+export {
+  publishHttpHandler,
+  type NodeHttpHandler,
+  type PublishedHttpHandler,
+  type PublishHttpOptions,
+} from './gateway/publish-http.js';
+export {
+  describeService,
+  describeSpec,
+  publishDescribed,
+  META_NAMESPACE,
+  type ServiceDescription,
+  type MethodDescription,
+} from './gateway/describe.js';
+export { HttpError, errorResponse, type ErrorBody } from './gateway/errors.js';
+export { GatewayMetrics } from './gateway/metrics.js';
+export type { AuthOptions, CorsOptions } from './gateway/protect.js';
+export type { OpenApiInfo } from './gateway/openapi.js';

@@ -3,7 +3,7 @@
  * other nodes can join through, the HTTP server, and a graceful stop. The `meshrpc gateway`
  * command and examples/mesh-api both start here.
  *
- * Environment: APP_HTTP_PORT (HTTP port), MESHRPC_LISTEN_ADDR (mesh address), MESHRPC_CLUSTER_NODES
+ * Environment: APP_HTTP_PORT (HTTP port, or host:port), MESHRPC_LISTEN_ADDR (mesh address), MESHRPC_CLUSTER_NODES
  * (seeds), MESHRPC_CLUSTER_TAGNAME (cluster tags), MESHRPC_GATEWAY_REQUIRE (services /readyz waits
  * for), MESHRPC_GATEWAY_TOKENS (accepted API keys / bearer tokens; auth is on when set),
  * MESHRPC_GATEWAY_CORS ("*" or a list of origins).
@@ -29,7 +29,8 @@ export interface GatewayConfig {
 
 export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   return {
-    listen: env.APP_HTTP_PORT ? `0.0.0.0:${env.APP_HTTP_PORT}` : `0.0.0.0:${DEFAULT_HTTP_PORT}`,
+    // APP_HTTP_PORT is a port (all interfaces) or host:port.
+    listen: env.APP_HTTP_PORT ? (env.APP_HTTP_PORT.includes(':') ? env.APP_HTTP_PORT : `0.0.0.0:${env.APP_HTTP_PORT}`) : `0.0.0.0:${DEFAULT_HTTP_PORT}`,
     mesh: env.MESHRPC_LISTEN_ADDR || `0.0.0.0:${DEFAULT_PORT}`,
     nodes: splitList(env.MESHRPC_CLUSTER_NODES),
     tags: splitList(env.MESHRPC_CLUSTER_TAGNAME),

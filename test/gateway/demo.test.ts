@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot } from './procs.js';
+import { repoRoot } from '../helpers/procs.js';
 import { until } from './helpers.js';
 
 function freePort(): Promise<number> {

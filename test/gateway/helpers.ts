@@ -2,7 +2,7 @@
  * Gateway test helpers: a real gateway process and real service processes on loopback, and
  * bounded polling for the cluster to settle.
  */
-import { startTs, sleep, type Proc } from './procs.js';
+import { startTs, sleep, type Started as Proc } from '../helpers/procs.js';
 
 export interface GatewayProc extends Proc {
   /** e.g. http://127.0.0.1:41234 */

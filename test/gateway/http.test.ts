@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killAll } from './procs.js';
+import { killAll } from '../helpers/procs.js';
 import { instancesOf, startGatewayProc, startService, until, type GatewayProc } from './helpers.js';
 
 let gw: GatewayProc;

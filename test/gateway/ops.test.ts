@@ -6,7 +6,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killAll, type Proc } from './procs.js';
+import { killAll, type Started as Proc } from '../helpers/procs.js';
 import { instancesOf, post, startGatewayProc, startService, until, type GatewayProc } from './helpers.js';
 
 let gw: GatewayProc;

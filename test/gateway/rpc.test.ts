@@ -4,7 +4,7 @@
  * instances, and routes that appear and disappear as services come and go.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killAll, type Proc } from './procs.js';
+import { killAll, type Started as Proc } from '../helpers/procs.js';
 import { instancesOf, post, startGatewayProc, startService, until, type GatewayProc } from './helpers.js';
 
 let gw: GatewayProc;
