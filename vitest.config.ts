@@ -5,8 +5,17 @@ import { defineConfig } from 'vitest/config';
 // every file at once only makes them slow and flaky, so at most two run together.
 export default defineConfig({
   resolve: {
-    // Examples and generated code import 'meshrpc' as a user would; inside this repo that is src/.
-    alias: { meshrpc: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+    // Examples and generated code import 'meshrpc' as a user would; inside this repo that is src/
+    // (the same map as tsconfig.json's paths, which tsx and tsc read).
+    alias: Object.entries({
+      meshrpc: 'src/index.ts',
+      'meshrpc/gateway': 'src/gateway/index.ts',
+      'meshrpc/grpc': 'src/transports/grpc/index.ts',
+      'meshrpc/nats': 'src/transports/nats/index.ts',
+      'meshrpc/amqp': 'src/transports/amqp/index.ts',
+      'meshrpc/kafka': 'src/transports/kafka/index.ts',
+      'meshrpc/codegen': 'src/codegen/index.ts',
+    }).map(([name, file]) => ({ find: new RegExp(`^${name}$`), replacement: fileURLToPath(new URL(`./${file}`, import.meta.url)) })),
   },
   test: {
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],

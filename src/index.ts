@@ -1,5 +1,8 @@
 /**
- * meshrpc's public API. Everything a user imports comes from here; internals may move freely.
+ * meshrpc's public API: the core, typed services, the built-in mesh and the Microservice
+ * container. Heavier parts have their own entry points, so a process loads only what it uses:
+ * `meshrpc/gateway` (Fastify), `meshrpc/grpc`, `meshrpc/nats`, `meshrpc/amqp`, `meshrpc/kafka`
+ * and `meshrpc/codegen` (a TypeScript compiler). Internals may move freely.
  */
 export { ErrorCodes, codeFromNumber, httpStatusOf, isErrorCode, type ErrorCode } from './core/codes.js';
 export { MeshError, isMeshError, type MeshErrorOptions, type WireError } from './core/errors.js';
@@ -50,61 +53,5 @@ export {
   type EndpointFn,
   type StopOptions,
 } from './microservice/index.js';
-export {
-  createMesh,
-  parseTransport,
-  NatsMesh,
-  NatsServer,
-  NatsClient,
-  GrpcServer,
-  GrpcClient,
-  GrpcProtoClient,
-  AmqpServer,
-  AmqpClient,
-  KafkaServer,
-  KafkaClient,
-  type CreateMeshOptions,
-  type NatsMeshOptions,
-  type NatsServerOptions,
-  type NatsClientOptions,
-  type GrpcServerOptions,
-  type GrpcClientOptions,
-  type AmqpServerOptions,
-  type AmqpClientOptions,
-  type KafkaServerOptions,
-  type KafkaClientOptions,
-} from './transports/index.js';
-export {
-  generate,
-  makePlan,
-  applyPlan,
-  renderPlan,
-  staleFiles,
-  CodegenError,
-  formatProblem,
-  GENERATED_HEADER,
-  type GenerateOptions,
-  type GeneratedFile,
-  type Plan,
-  type Problem,
-} from './codegen/index.js';
-export { createGateway, DEFAULT_HTTP_PORT, type Gateway, type GatewayOptions, type Readiness } from './gateway/gateway.js';
-export { startGateway, gatewayConfigFromEnv, stopOnSignals, type GatewayConfig, type RunningGateway } from './gateway/run.js';
-export {
-  publishHttpHandler,
-  type NodeHttpHandler,
-  type PublishedHttpHandler,
-  type PublishHttpOptions,
-} from './gateway/publish-http.js';
-export {
-  describeService,
-  describeSpec,
-  publishDescribed,
-  META_NAMESPACE,
-  type ServiceDescription,
-  type MethodDescription,
-} from './gateway/describe.js';
-export { HttpError, errorResponse, type ErrorBody } from './gateway/errors.js';
-export { GatewayMetrics } from './gateway/metrics.js';
-export type { AuthOptions, CorsOptions } from './gateway/protect.js';
-export type { OpenApiInfo } from './gateway/openapi.js';
+// NATS as the mesh is picked by MESHRPC_TRANSPORT; its engine loads only when chosen.
+export { createMesh, parseTransport, type CreateMeshOptions, type TransportKind } from './transports/select.js';

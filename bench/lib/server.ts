@@ -1,7 +1,8 @@
 /**
  * Start a benchmark server process, wait for its READY line, stop it and read its peak RSS.
  * Servers are bundled with esbuild and run on plain node, as a deployed service would run:
- * the tsx loader alone adds tens of MiB of RSS and would distort the memory figure.
+ * the tsx loader alone adds tens of MiB of RSS and would distort the memory figure. esbuild reads
+ * tsconfig.json's paths, so `meshrpc` imports resolve to src/ as they do under tsx.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -35,7 +36,6 @@ export async function bundle(entry: string): Promise<string> {
     format: 'esm',
     target: 'node20',
     packages: 'external',
-    alias: { meshrpc: `${root}src/index.ts` },
     logLevel: 'warning',
   });
   built.set(entry, out);

@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Mesh } from 'meshrpc';
 // Until src/index.ts re-exports the gateway module, examples reach it by path.
-import { describeService, publishHttpHandler } from 'meshrpc';
+import { describeService, publishHttpHandler } from 'meshrpc/gateway';
 import { greeterSpec } from './greeter.mesh.js';
 
 export function greeterHttpHandler(req: IncomingMessage, res: ServerResponse): void {

@@ -14,7 +14,7 @@
  * Settings: APP_HTTP_PORT, MESHRPC_LISTEN_ADDR, MESHRPC_CLUSTER_NODES, MESHRPC_CLUSTER_TAGNAME.
  */
 // Until src/index.ts re-exports the gateway module, examples reach it by path.
-import { gatewayConfigFromEnv, startGateway, stopOnSignals } from 'meshrpc';
+import { gatewayConfigFromEnv, startGateway, stopOnSignals } from 'meshrpc/gateway';
 import { greeterClient } from '../greeter/greeter.mesh.js';
 
 const config = gatewayConfigFromEnv();

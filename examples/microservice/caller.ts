@@ -4,8 +4,9 @@
  *   npx tsx examples/microservice/caller.ts nats Max
  */
 import { fileURLToPath } from 'node:url';
-import type { Caller } from 'meshrpc';
-import { GrpcClient, GrpcProtoClient, NatsClient, createMesh } from '../../src/transports/index.js';
+import { createMesh, type Caller } from 'meshrpc';
+import { GrpcClient, GrpcProtoClient } from 'meshrpc/grpc';
+import { NatsClient } from 'meshrpc/nats';
 import { greeterClient } from '../greeter/greeter.mesh.js';
 
 const [how = 'mesh', name = 'Max'] = process.argv.slice(2);

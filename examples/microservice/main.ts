@@ -10,8 +10,9 @@
  * Settings: MESH_ADDR (default 127.0.0.1:11999), GRPC_ADDR (127.0.0.1:50051), NATS_URL.
  */
 import { fileURLToPath } from 'node:url';
-import { Microservice, MeshServer } from '../../src/microservice/index.js';
-import { GrpcServer, NatsServer, createMesh } from '../../src/transports/index.js';
+import { createMesh, Microservice, MeshServer } from 'meshrpc';
+import { GrpcServer } from 'meshrpc/grpc';
+import { NatsServer } from 'meshrpc/nats';
 import { greeterHandler } from '../greeter/greeter.mesh.js';
 import { Greeter } from '../greeter/service.js';
 

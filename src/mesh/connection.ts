@@ -244,15 +244,19 @@ export class Connection {
     return call;
   }
 
+  readonly #uncork = () => {
+    this.#corked = false;
+    this.socket.uncork();
+  };
+
   #send(buf: Buffer): boolean {
     if (this.#state === 'closed') return false;
     if (!this.#corked) {
       this.#corked = true;
       this.socket.cork();
-      process.nextTick(() => {
-        this.#corked = false;
-        this.socket.uncork();
-      });
+      // Flush after the poll phase, not after this callback: calls started by many sockets'
+      // events in one loop iteration (a gateway under load) leave in one write.
+      setImmediate(this.#uncork);
     }
     return this.socket.write(buf);
   }
