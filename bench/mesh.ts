@@ -4,7 +4,11 @@
  * one `net` socket, writes of one tick coalesced). Prints p50/p99 at concurrency 1, calls/s at
  * 64 in flight, the server's peak RSS, and the ratios to the baseline.
  *
- *   npx tsx bench/mesh.ts            (BENCH_SECONDS=3 by default per measurement)
+ *   npx tsx bench/mesh.ts     (BENCH_SECONDS=3 per measurement, BENCH_ROUNDS=3)
+ *
+ * The variants run in interleaved rounds and each figure is the median over the rounds: on a
+ * shared 2-core machine one run of one variant can be 30% off, and interleaving spreads that
+ * noise over every variant alike instead of favouring whichever ran in a quiet moment.
  */
 import { connect, type Socket } from 'node:net';
 import { Mesh } from '../src/index.js';
@@ -13,6 +17,7 @@ import { fmt, measureLatency, measureThroughput, type LatencyResult } from './li
 import { startServer } from './lib/server.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
+const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const ms = seconds * 1000;
 
 interface Row {
@@ -102,10 +107,31 @@ async function benchMesh(codec: 'json' | 'msgpack'): Promise<Row> {
   return { ...r, rss: await server.stop() };
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** One row per variant, each figure the median of its rounds. */
+function medianRow(runs: Row[]): Row {
+  return {
+    name: runs[0].name,
+    lat: { p50: median(runs.map((r) => r.lat.p50)), p99: median(runs.map((r) => r.lat.p99)), calls: runs.reduce((n, r) => n + r.lat.calls, 0) },
+    tput: median(runs.map((r) => r.tput)),
+    rss: Math.max(...runs.map((r) => r.rss)),
+  };
+}
+
 export async function runMeshBench(): Promise<Row[]> {
-  const rows = [await benchRaw(), await benchMesh('json'), await benchMesh('msgpack')];
+  const variants = [() => benchRaw(), () => benchMesh('json'), () => benchMesh('msgpack')];
+  const runs: Row[][] = variants.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    for (let v = 0; v < variants.length; v++) runs[v].push(await variants[v]());
+  }
+  const rows = runs.map(medianRow);
   const base = rows[0];
-  console.log(`\nMesh: greet over loopback, separate processes, ${seconds}s per measurement`);
+  console.log(`\nMesh: greet over loopback, separate processes; medians of ${rounds} interleaved rounds of ${seconds}s per measurement; RSS is the peak`);
   console.table(
     rows.map((r) => ({
       transport: r.name,

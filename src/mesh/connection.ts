@@ -4,7 +4,7 @@
  * encoding lives in wire/, routing and membership in mesh.ts.
  *
  * Why the choices:
- * - Writes made in one tick are corked together, so a burst of calls becomes one syscall.
+ * - Frames written while one event is handled leave in one write: a burst of calls is one syscall.
  * - Liveness is any received frame; PING goes out only on an idle link, so heartbeat traffic
  *   does not grow with load.
  * - When the link dies, every call waiting on it fails at once with UNAVAILABLE: nothing waits
@@ -72,6 +72,9 @@ interface PendingCall {
 
 const noop = () => {};
 
+/** Frames at least this large are written on their own rather than gathered. */
+const LARGE_WRITE = 64 * 1024;
+
 export class Connection {
   readonly socket: Socket;
   /** True when this node dialed the peer. */
@@ -91,7 +94,8 @@ export class Connection {
   readonly #served = new Map<number, { ctx: CallContext; body?: Readable }>();
   #lastReceived = Date.now();
   readonly #heartbeat: NodeJS.Timeout;
-  #corked = false;
+  #outbox: Buffer[] = [];
+  #outboxBytes = 0;
   #goawayAcked: (() => void) | undefined;
 
   constructor(socket: Socket, outbound: boolean, host: ConnectionHost, opts: ConnectionOptions, dialedAddr?: string) {
@@ -200,7 +204,8 @@ export class Connection {
   /** Close the connection; calls still waiting fail with UNAVAILABLE. */
   close(reason?: MeshError): void {
     if (this.#state === 'closed') return;
-    this.#fail(reason);
+    this.#flush(); // replies gathered this iteration still go out before the end
+    this.#fail(reason, true);
     this.socket.end();
     setTimeout(() => this.socket.destroy(), 1000).unref();
   }
@@ -217,7 +222,7 @@ export class Connection {
       reject,
       signal,
       onAbort: undefined,
-      timer: setTimeout(() => this.#abandon(streamId, new MeshError('DEADLINE_EXCEEDED', `deadline exceeded after ${timeout} ms`)), timeout),
+      timer: setTimeout(this.#onDeadline, timeout, streamId, timeout),
     };
     if (signal) {
       call.onAbort = () => this.#abandon(streamId, new MeshError('CANCELLED', 'call cancelled by the caller', { cause: signal.reason }));
@@ -225,6 +230,10 @@ export class Connection {
     }
     this.#pending.set(streamId, call);
   }
+
+  // One function for every call's deadline timer (its arguments say which call): no closure per call.
+  readonly #onDeadline = (streamId: number, timeout: number) =>
+    this.#abandon(streamId, new MeshError('DEADLINE_EXCEEDED', `deadline exceeded after ${timeout} ms`));
 
   /** The caller gave up (deadline, abort): fail locally and tell the peer to stop working on it. */
   #abandon(streamId: number, err: MeshError): void {
@@ -244,22 +253,33 @@ export class Connection {
     return call;
   }
 
-  readonly #uncork = () => {
-    this.#corked = false;
-    this.socket.uncork();
-  };
-
+  /**
+   * Frames written while one event is handled (its callback and the promise jobs it starts)
+   * are gathered and leave in one write: a burst of calls or replies is one syscall. Small
+   * frames are concatenated (cheaper than a corked writev of many entries); large ones (stream
+   * data) go out as they are, after what was gathered before them. Flushing on nextTick rather
+   * than setImmediate measured better for call latency and no worse for the gateway.
+   */
   #send(buf: Buffer): boolean {
     if (this.#state === 'closed') return false;
-    if (!this.#corked) {
-      this.#corked = true;
-      this.socket.cork();
-      // Flush after the poll phase, not after this callback: calls started by many sockets'
-      // events in one loop iteration (a gateway under load) leave in one write.
-      setImmediate(this.#uncork);
+    if (buf.length >= LARGE_WRITE) {
+      this.#flush();
+      return this.socket.write(buf);
     }
-    return this.socket.write(buf);
+    this.#outbox.push(buf);
+    this.#outboxBytes += buf.length;
+    if (this.#outbox.length === 1) process.nextTick(this.#flush);
+    return !this.socket.writableNeedDrain;
   }
+
+  readonly #flush = () => {
+    const n = this.#outbox.length;
+    if (n === 0 || this.#state === 'closed') return;
+    const out = n === 1 ? this.#outbox[0] : Buffer.concat(this.#outbox, this.#outboxBytes);
+    this.#outbox = [];
+    this.#outboxBytes = 0;
+    this.socket.write(out);
+  };
 
   /** Stream body bytes in frames no larger than the peer accepts. */
   #sendData(streamId: number, chunk: Uint8Array | undefined, end: boolean): boolean {
@@ -494,7 +514,8 @@ export class Connection {
     }
   }
 
-  #fail(err: MeshError | undefined): void {
+  /** Mark closed and fail what waits on this link; `ending` leaves the socket to end() cleanly. */
+  #fail(err: MeshError | undefined, ending = false): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     clearInterval(this.#heartbeat);
@@ -510,7 +531,7 @@ export class Connection {
     }
     this.#served.clear();
     this.#goawayAcked?.();
-    this.socket.destroy();
+    if (!ending) this.socket.destroy();
     this.#host.onClose(this, err);
   }
 }
