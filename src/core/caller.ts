@@ -38,3 +38,10 @@ export function deadlineOf(options: CallOptions | undefined, now = Date.now()): 
   if (options.deadline === undefined) return fromTimeout;
   return Math.min(fromTimeout, options.deadline);
 }
+
+/** Options for `client.with(more)`: later wins, metadata merged. */
+export function mergeCallOptions(base: CallOptions, more: CallOptions): CallOptions {
+  const merged: CallOptions = { ...base, ...more };
+  if (base.metadata || more.metadata) merged.metadata = { ...base.metadata, ...more.metadata };
+  return merged;
+}

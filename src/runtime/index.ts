@@ -13,4 +13,5 @@ export {
   isWireBytes,
   isWireDate,
 } from './wire.js';
-export { describeValue, mergeCallOptions, prefixPaths } from './validation.js';
+export { describeValue, prefixPaths } from './validation.js';
+export { mergeCallOptions } from '../core/caller.js';

@@ -3,7 +3,6 @@
  * ValidationProblem, prefixing nested problem paths (only when there are problems, so valid
  * calls build no strings), and merging per-call options the way `createClient` does.
  */
-import type { CallOptions } from '../core/caller.js';
 import type { ValidationProblem } from '../core/spec.js';
 
 const MAX_SHOWN = 40;
@@ -31,11 +30,4 @@ export function describeValue(value: unknown): string {
 /** Prefix the paths of problems[from..] with where the checked value sits. */
 export function prefixPaths(problems: ValidationProblem[], from: number, prefix: string): void {
   for (let i = from; i < problems.length; i++) problems[i].path = prefix + problems[i].path;
-}
-
-/** Options for `client.with(more)`: later wins, metadata merged. */
-export function mergeCallOptions(base: CallOptions, more: CallOptions): CallOptions {
-  const merged: CallOptions = { ...base, ...more };
-  if (base.metadata || more.metadata) merged.metadata = { ...base.metadata, ...more.metadata };
-  return merged;
 }

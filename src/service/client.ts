@@ -4,7 +4,7 @@
  * (timeout, sticky key, metadata, signal). Inside a handler, calls inherit the served call's
  * deadline and trace metadata, so a chain of services shares one time budget.
  */
-import { deadlineOf, type Caller, type CallOptions, type CallTarget } from '../core/caller.js';
+import { deadlineOf, mergeCallOptions, type Caller, type CallOptions, type CallTarget } from '../core/caller.js';
 import { codecByName } from '../core/codec.js';
 import { currentContext } from '../core/context.js';
 import type { MethodNames, MethodSpec, ServiceSpec } from '../core/spec.js';
@@ -72,11 +72,6 @@ export function createClient<T>(spec: ServiceSpec<T>, caller: Caller, options: C
     const target: CallTarget = { namespace: spec.namespace, service: spec.name, method };
     client[method] = (...argv: unknown[]) => invokeMethod(caller, target, methodSpec, argv, callOptions);
   }
-  client.with = (more: CallOptions) =>
-    createClient(spec, caller, {
-      ...options,
-      ...more,
-      metadata: options.metadata || more.metadata ? { ...options.metadata, ...more.metadata } : undefined,
-    });
+  client.with = (more: CallOptions) => createClient(spec, caller, mergeCallOptions(options, more));
   return client as Client<T>;
 }
