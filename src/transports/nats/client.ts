@@ -42,6 +42,8 @@ export class NatsClient implements Caller {
       name: options.name ?? 'meshrpc-client',
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
+      // Failures are mapped to MeshErrors; an eager stack trace per request cost ~35% of CPU.
+      noAsyncTraces: true,
     });
     return new NatsClient(nc, options, true);
   }

@@ -90,7 +90,8 @@ export class NatsMesh implements MeshNode {
       if (this.#o.connection) this.#nc = this.#o.connection;
       else {
         const servers = typeof address === 'string' && /^nats:\/\//.test(address) ? address : this.#o.servers ?? defaultServers();
-        this.#nc = await connect({ servers, name: `meshrpc-${this.name}`, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+        // noAsyncTraces: see NatsClient.connect.
+        this.#nc = await connect({ servers, name: `meshrpc-${this.name}`, maxReconnectAttempts: -1, reconnectTimeWait: 250, noAsyncTraces: true });
         this.#owned = true;
       }
     } catch (err) {

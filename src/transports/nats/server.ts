@@ -51,6 +51,7 @@ export class NatsServer extends DispatchServer {
         name: this.#options.name ?? 'meshrpc-server',
         maxReconnectAttempts: -1,
         reconnectTimeWait: 250,
+        noAsyncTraces: true, // see NatsClient.connect
       });
       this.#owned = true;
     }
