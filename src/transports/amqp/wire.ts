@@ -6,12 +6,7 @@
  * WireError body.
  */
 export const DEFAULT_PREFIX = 'meshrpc';
-export const H_SERVICE = 'meshrpc-service';
-export const H_METHOD = 'meshrpc-method';
-export const H_CODEC = 'meshrpc-codec';
-export const H_DEADLINE = 'meshrpc-deadline';
-export const H_STATUS = 'meshrpc-status';
-export const H_META = 'meshrpc-md-';
+export { H_CODEC, H_DEADLINE, H_META, H_METHOD, H_SERVICE, H_STATUS } from '../headers.js';
 
 export const queueOf = (prefix: string, namespace: string): string => `${prefix}.${namespace}`;
 export const deadLetterQueueOf = (prefix: string, namespace: string): string => `${prefix}.${namespace}.dlq`;

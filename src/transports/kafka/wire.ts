@@ -11,12 +11,9 @@ import type { Metadata } from '../../core/context.js';
 import { DEFAULT_NAMESPACE } from '../../core/endpoint.js';
 import { MeshError } from '../../core/errors.js';
 
-export const H_SERVICE = 'meshrpc-service';
-export const H_METHOD = 'meshrpc-method';
-export const H_CODEC = 'meshrpc-codec';
-export const H_DEADLINE = 'meshrpc-deadline';
-export const H_META = 'meshrpc-md-';
-export const H_ERROR = 'meshrpc-error';
+import { H_CODEC, H_DEADLINE, H_ERROR, H_META, H_METHOD, H_SERVICE } from '../headers.js';
+
+export { H_CODEC, H_DEADLINE, H_ERROR, H_META, H_METHOD, H_SERVICE };
 
 export const topicOf = (prefix: string, namespace: string): string => `${prefix}${namespace}`;
 export const deadLetterTopicOf = (topic: string): string => `${topic}.dlq`;

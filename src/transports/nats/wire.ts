@@ -11,10 +11,9 @@ import type { Metadata } from '../../core/context.js';
 import { MeshError, type WireError } from '../../core/errors.js';
 
 export const DEFAULT_PREFIX = 'meshrpc';
-export const H_TIMEOUT = 'meshrpc-timeout';
-export const H_CODEC = 'meshrpc-codec';
-export const H_STATUS = 'meshrpc-status';
-export const H_META = 'meshrpc-md-';
+import { H_CODEC, H_META, H_STATUS, H_TIMEOUT } from '../headers.js';
+
+export { H_CODEC, H_META, H_STATUS, H_TIMEOUT };
 
 /**
  * One subject token from a name: '.', '*', '>', '%' and whitespace become %XX, and the empty
