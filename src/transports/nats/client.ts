@@ -7,7 +7,7 @@ import type { Caller, CallOptions, CallTarget } from '../../core/caller.js';
 import { codecByName, type Codec, type CodecName } from '../../core/codec.js';
 import { DEFAULT_NAMESPACE } from '../../core/endpoint.js';
 import { natsRequest } from './request.js';
-import { DEFAULT_PREFIX, subjectOf } from './wire.js';
+import { DEFAULT_PREFIX, SubjectCache } from './wire.js';
 
 export interface NatsClientOptions {
   servers?: string | string[];
@@ -22,14 +22,14 @@ export interface NatsClientOptions {
 export class NatsClient implements Caller {
   readonly codec: Codec;
   readonly connection: NatsConnection;
-  readonly #prefix: string;
+  readonly #subjects: SubjectCache;
   readonly #defaultTimeout: number;
   readonly #owned: boolean;
 
   constructor(connection: NatsConnection, options: NatsClientOptions = {}, owned = false) {
     this.connection = connection;
     this.codec = codecByName(options.codec);
-    this.#prefix = options.prefix ?? DEFAULT_PREFIX;
+    this.#subjects = new SubjectCache(options.prefix ?? DEFAULT_PREFIX);
     this.#defaultTimeout = options.defaultTimeout ?? 30_000;
     this.#owned = owned;
   }
@@ -49,7 +49,7 @@ export class NatsClient implements Caller {
   }
 
   call(target: CallTarget, payload: Uint8Array, options?: CallOptions): Promise<Uint8Array> {
-    const subject = subjectOf(this.#prefix, target.namespace ?? DEFAULT_NAMESPACE, target.service, target.method);
+    const subject = this.#subjects.of(target, DEFAULT_NAMESPACE);
     return natsRequest(this.connection, subject, payload, options, this.#defaultTimeout, this.codec);
   }
 

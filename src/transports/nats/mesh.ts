@@ -18,7 +18,7 @@ import { InFlight } from '../../microservice/inflight.js';
 import { type Announcement, ServiceTable } from './discovery.js';
 import { natsRequest } from './request.js';
 import { serveMsg } from './serve.js';
-import { DEFAULT_PREFIX, queueOf, serviceWildcard, subjectOf, token, untoken } from './wire.js';
+import { DEFAULT_PREFIX, queueOf, serviceWildcard, SubjectCache, token, untoken } from './wire.js';
 
 export interface NatsMeshOptions {
   name: string;
@@ -40,6 +40,7 @@ export class NatsMesh implements MeshNode {
   readonly id = randomUUID();
   readonly name: string;
   readonly codec: Codec;
+  readonly #subjects: SubjectCache;
   readonly #o: Required<Omit<NatsMeshOptions, 'connection' | 'servers' | 'codec'>> & Pick<NatsMeshOptions, 'connection' | 'servers'>;
   readonly #dispatcher = new Dispatcher();
   readonly #inflight = new InFlight();
@@ -66,6 +67,7 @@ export class NatsMesh implements MeshNode {
       announceInterval: options.announceInterval ?? 1000,
       drainTimeout: options.drainTimeout ?? 10_000,
     };
+    this.#subjects = new SubjectCache(this.#o.prefix);
   }
 
   get connection(): NatsConnection | undefined {
@@ -138,7 +140,7 @@ export class NatsMesh implements MeshNode {
     const nc = this.#nc;
     if (!nc || this.#state === 'closed') throw new MeshError('UNAVAILABLE', this.#state === 'new' ? 'call listen() first' : 'this node is closed', { notProcessed: true });
     const namespace = target.namespace ?? DEFAULT_NAMESPACE;
-    let subject = subjectOf(this.#o.prefix, namespace, target.service, target.method);
+    let subject = this.#subjects.of(target, DEFAULT_NAMESPACE);
     if (options?.stickyKey !== undefined) {
       const ids = this.#table.instances(target.service, namespace);
       if (ids.length > 0) {

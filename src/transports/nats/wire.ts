@@ -33,14 +33,43 @@ export function subjectOf(prefix: string, namespace: string, service: string, me
   return `${prefix}.${token(namespace)}.${token(service)}.${token(method)}`;
 }
 
+/**
+ * subjectOf, remembered per call target: typed clients reuse one target object per method, so
+ * the escaping runs once per method instead of on every call.
+ */
+export class SubjectCache {
+  readonly #prefix: string;
+  readonly #subjects = new WeakMap<object, string>();
+
+  constructor(prefix: string) {
+    this.#prefix = prefix;
+  }
+
+  of(target: { namespace?: string; service: string; method: string }, defaultNamespace: string): string {
+    let subject = this.#subjects.get(target);
+    if (subject === undefined) {
+      subject = subjectOf(this.#prefix, target.namespace ?? defaultNamespace, target.service, target.method);
+      this.#subjects.set(target, subject);
+    }
+    return subject;
+  }
+}
+
 /** The wildcard a server subscribes to for one service. */
 export function serviceWildcard(prefix: string, namespace: string, service: string): string {
   return `${prefix}.${token(namespace)}.${token(service)}.*`;
 }
 
-/** The last token of a subject, unescaped: the method. */
+const methods = new Map<string, string>();
+
+/** The last token of a subject, unescaped: the method (remembered: a server sees few subjects). */
 export function methodOf(subject: string): string {
-  return untoken(subject.slice(subject.lastIndexOf('.') + 1));
+  let method = methods.get(subject);
+  if (method === undefined) {
+    method = untoken(subject.slice(subject.lastIndexOf('.') + 1));
+    if (methods.size < 10_000) methods.set(subject, method);
+  }
+  return method;
 }
 
 export function requestHeaders(timeoutMs: number, codec: CodecName, metadata: Metadata | undefined): MsgHdrs {
