@@ -147,7 +147,7 @@ function appendForwarded(existing: string | string[] | undefined, ip: string): s
 /** Copy the request body into the mesh stream, at most `limit` bytes. */
 async function pump(source: Readable, stream: OpenedStream, limit: number, abort: AbortController): Promise<void> {
   if (source.readableEnded) {
-    stream.end();
+    await stream.end();
     return;
   }
   let size = 0;
@@ -158,13 +158,13 @@ async function pump(source: Readable, stream: OpenedStream, limit: number, abort
         abort.abort(tooLarge(limit));
         throw tooLarge(limit);
       }
-      stream.write(chunk);
+      await stream.write(chunk); // the mesh stream's window paces the upload
     }
     // An upload cut short (the client went away) must not look like a complete body.
     if ((source as Partial<IncomingMessage>).complete === false) {
       throw new MeshError('CANCELLED', 'the HTTP client went away during the upload');
     }
-    stream.end();
+    await stream.end();
   } catch (err) {
     if (!abort.signal.aborted) abort.abort(err);
     throw err;

@@ -11,12 +11,13 @@
  *   for a timeout to find out.
  */
 import type { Socket } from 'node:net';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { codecById } from '../core/codec.js';
 import { CallContext } from '../core/context.js';
 import { MeshError } from '../core/errors.js';
 import { encodeFrame, Flags, FrameType, HEADER_SIZE, type Frame } from './wire/frame.js';
 import { FrameDecoder, ProtocolError } from './wire/decoder.js';
+import { Inflow, Outflow } from './flow.js';
 import {
   decodeError,
   decodeJson,
@@ -67,7 +68,7 @@ interface PendingCall {
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
   /** For stream calls: where response DATA goes once the head arrived. */
-  stream?: Readable;
+  stream?: Inflow;
 }
 
 const noop = () => {};
@@ -91,7 +92,9 @@ export class Connection {
   readonly #decoder: FrameDecoder;
   #nextStreamId: number;
   readonly #pending = new Map<number, PendingCall>();
-  readonly #served = new Map<number, { ctx: CallContext; body?: Readable }>();
+  readonly #served = new Map<number, { ctx: CallContext; body?: Inflow }>();
+  /** Stream bodies this side is sending (request bodies it opened, reply bodies it serves). */
+  readonly #outflows = new Map<number, Outflow>();
   #lastReceived = Date.now();
   readonly #heartbeat: NodeJS.Timeout;
   #outbox: Buffer[] = [];
@@ -165,26 +168,52 @@ export class Connection {
    * Open a byte stream: `head` is sent with the request; write the body to the returned
    * `body` sink; `reply` resolves with the response head and a Readable of the response body.
    */
-  openStream(head: RequestHead, headBytes: Uint8Array, signal?: AbortSignal): { write(chunk: Uint8Array): boolean; end(): void; reply: Promise<{ head: Buffer; body: Readable }> } {
+  openStream(head: RequestHead, headBytes: Uint8Array, signal?: AbortSignal): { write(chunk: Uint8Array): Promise<void>; end(): Promise<void>; reply: Promise<{ head: Buffer; body: Readable }> } {
     if (this.#state !== 'open') {
       const err = new MeshError('UNAVAILABLE', `connection to ${this.peerLabel} is closed`, { notProcessed: true });
-      return { write: () => false, end: noop, reply: Promise.reject(err) };
+      return { write: () => Promise.reject(err), end: () => Promise.reject(err), reply: Promise.reject(err) };
     }
     const streamId = this.#allocStreamId();
-    const body = new Readable({ read: noop });
+    const body = this.#inflow(streamId);
     // Until the reply head hands it out, nobody can listen on the body: a deadline or cancel
     // before then rejects `reply` and must not also crash the process as an unhandled 'error'.
-    body.on('error', noop);
+    body.readable.on('error', noop);
     const reply = new Promise<{ head: Buffer; body: Readable }>((resolve, reject) => {
-      this.#track(streamId, head.timeout, signal, (h) => resolve({ head: h, body }), reject);
+      this.#track(streamId, head.timeout, signal, (h) => resolve({ head: h, body: body.readable }), reject);
       this.#pending.get(streamId)!.stream = body;
     });
     this.#send(encodeRequest(streamId, head, 0, headBytes, Flags.STREAM));
+    const out = this.#outflow(streamId);
     return {
-      write: (chunk) => this.#sendData(streamId, chunk, false),
-      end: () => this.#sendData(streamId, undefined, true),
+      write: (chunk) => out.write(chunk),
+      end: () => out.end().finally(() => this.#outflows.delete(streamId)),
       reply,
     };
+  }
+
+  /** The sending half of stream `streamId`, registered so WINDOW frames reach it. */
+  #outflow(streamId: number): Outflow {
+    const out = new Outflow(
+      (chunk, end) => this.#send(encodeFrame(FrameType.DATA, end ? Flags.END : 0, streamId, chunk)),
+      () => this.peer?.maxFrame ?? this.#opts.maxFrameSize,
+    );
+    this.#outflows.set(streamId, out);
+    return out;
+  }
+
+  /** The receiving half of stream `streamId`: consumption grants the sender more window. */
+  #inflow(streamId: number): Inflow {
+    return new Inflow((bytes) => {
+      const body = Buffer.allocUnsafe(4);
+      body.writeUInt32BE(bytes, 0);
+      this.#send(encodeFrame(FrameType.WINDOW, 0, streamId, body));
+    });
+  }
+
+  /** A stream is over on our side: its sender stops, with `reason` for writes still queued. */
+  #endOutflow(streamId: number, reason: MeshError): void {
+    this.#outflows.get(streamId)?.close(reason);
+    this.#outflows.delete(streamId);
   }
 
   /** Send our current member list (or our own updated info) to the peer. */
@@ -239,7 +268,8 @@ export class Connection {
   #abandon(streamId: number, err: MeshError): void {
     const call = this.#settle(streamId);
     if (!call) return;
-    call.stream?.destroy(err);
+    call.stream?.readable.destroy(err);
+    this.#endOutflow(streamId, err);
     call.reject(err);
     this.#send(encodeFrame(FrameType.CANCEL, 0, streamId));
   }
@@ -294,21 +324,6 @@ export class Connection {
       setImmediate(this.#newIteration);
     }
   };
-
-  /** Stream body bytes in frames no larger than the peer accepts. */
-  #sendData(streamId: number, chunk: Uint8Array | undefined, end: boolean): boolean {
-    const limit = this.peer?.maxFrame ?? this.#opts.maxFrameSize;
-    let ok = true;
-    if (chunk) {
-      for (let o = 0; o < chunk.length; o += limit) {
-        const last = o + limit >= chunk.length;
-        ok = this.#send(encodeFrame(FrameType.DATA, end && last ? Flags.END : 0, streamId, chunk.subarray(o, o + limit)));
-      }
-      if (chunk.length > 0 || !end) return ok;
-    }
-    if (end) ok = this.#send(encodeFrame(FrameType.DATA, Flags.END, streamId));
-    return ok;
-  }
 
   #tick(): void {
     const idle = Date.now() - this.#lastReceived;
@@ -366,6 +381,10 @@ export class Connection {
       case FrameType.CANCEL:
       case FrameType.RESET:
         return this.#onCancel(f);
+      case FrameType.WINDOW:
+        if (f.body.length !== 4) throw new ProtocolError('WINDOW body must be 4 bytes');
+        this.#outflows.get(f.streamId)?.grant(f.body.readUInt32BE(0));
+        return;
       case FrameType.PING:
         this.#send(encodeFrame(FrameType.PONG, 0, 0));
         return;
@@ -405,9 +424,9 @@ export class Connection {
       codec,
     });
     if (f.flags & Flags.STREAM) {
-      const body = new Readable({ read: noop });
+      const body = this.#inflow(streamId);
       this.#served.set(streamId, { ctx, body });
-      this.#host.dispatchStream(ctx, payload, body).then(
+      this.#host.dispatchStream(ctx, payload, body.readable).then(
         (reply) => this.#streamReply(streamId, ctx, reply),
         (err) => this.#reply(streamId, ctx, undefined, MeshError.from(err)),
       );
@@ -444,33 +463,24 @@ export class Connection {
   async #streamReply(streamId: number, ctx: CallContext, reply: StreamReply): Promise<void> {
     if (this.#served.get(streamId)?.ctx !== ctx) return;
     this.#send(encodeFrame(FrameType.RESPONSE, Flags.STREAM, streamId, reply.head));
+    const out = this.#outflow(streamId);
     try {
       if (reply.body) {
         for await (const chunk of reply.body) {
           if (this.#served.get(streamId)?.ctx !== ctx) return; // the caller went away
-          if (!this.#sendData(streamId, chunk, false)) await this.#drained();
+          await out.write(chunk); // waits while the caller's window is used up
         }
       }
-      this.#sendData(streamId, undefined, true);
+      await out.end();
     } catch (err) {
-      this.#send(encodeFrame(FrameType.RESET, 0, streamId, encodeError(MeshError.from(err))));
+      if (this.#served.get(streamId)?.ctx === ctx) {
+        this.#send(encodeFrame(FrameType.RESET, 0, streamId, encodeError(MeshError.from(err))));
+      }
     } finally {
+      this.#outflows.delete(streamId);
       this.#served.delete(streamId);
       ctx.finish();
     }
-  }
-
-  #drained(): Promise<void> {
-    if (this.#state === 'closed' || !this.socket.writableNeedDrain) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        this.socket.off('drain', done);
-        this.socket.off('close', done);
-        resolve();
-      };
-      this.socket.once('drain', done);
-      this.socket.once('close', done);
-    });
   }
 
   #onResponse(f: Frame): void {
@@ -486,7 +496,8 @@ export class Connection {
     if (!call) return; // a reply to a call we already gave up on
     if (f.flags & Flags.ERROR) {
       const err = decodeError(f.body);
-      call.stream?.destroy(err);
+      call.stream?.readable.destroy(err);
+      this.#endOutflow(f.streamId, err);
       call.reject(err);
     } else {
       call.resolve(f.body);
@@ -501,7 +512,7 @@ export class Connection {
       if (f.body.length > 0) call.stream.push(Buffer.from(f.body));
       if (end) {
         this.#settle(f.streamId);
-        call.stream.push(null);
+        call.stream.end();
       }
       return;
     }
@@ -509,7 +520,7 @@ export class Connection {
     const served = this.#served.get(f.streamId);
     if (served?.body) {
       if (f.body.length > 0) served.body.push(Buffer.from(f.body));
-      if (end) served.body.push(null);
+      if (end) served.body.end();
     }
   }
 
@@ -519,11 +530,12 @@ export class Connection {
     if (served) {
       this.#served.delete(f.streamId);
       served.ctx.cancel(reason);
-      served.body?.destroy(reason);
+      served.body?.readable.destroy(reason);
     }
+    this.#endOutflow(f.streamId, reason);
     const call = this.#settle(f.streamId);
     if (call) {
-      call.stream?.destroy(reason);
+      call.stream?.readable.destroy(reason);
       call.reject(reason);
     }
   }
@@ -534,14 +546,15 @@ export class Connection {
     this.#state = 'closed';
     clearInterval(this.#heartbeat);
     const lost = err ?? new MeshError('UNAVAILABLE', `connection to ${this.peerLabel} lost`);
+    for (const id of [...this.#outflows.keys()]) this.#endOutflow(id, lost);
     for (const id of [...this.#pending.keys()]) {
       const call = this.#settle(id)!;
-      call.stream?.destroy(lost);
+      call.stream?.readable.destroy(lost);
       call.reject(new MeshError('UNAVAILABLE', lost.message, { cause: lost }));
     }
     for (const { ctx, body } of this.#served.values()) {
       ctx.cancel(new MeshError('CANCELLED', 'the caller disconnected'));
-      body?.destroy();
+      body?.readable.destroy();
     }
     this.#served.clear();
     this.#goawayAcked?.();

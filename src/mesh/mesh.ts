@@ -5,6 +5,7 @@
  * dialer (seeds, gossip, backoff) and the balancer.
  */
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
 import { deadlineOf, type CallOptions, type CallTarget } from '../core/caller.js';
@@ -28,8 +29,10 @@ export interface StreamEndpoint {
 }
 
 export interface OpenedStream {
-  write(chunk: Uint8Array): boolean;
-  end(): void;
+  /** Send request body bytes; resolves when they fit the stream's window (await it for backpressure). */
+  write(chunk: Uint8Array): Promise<void>;
+  /** End the request body, after everything written before. */
+  end(): Promise<void>;
   reply: Promise<{ head: Uint8Array; body: Readable }>;
 }
 
@@ -187,14 +190,22 @@ export class Mesh implements MeshNode, ConnectionHost {
     try {
       inst = this.#pick(reqHead.namespace, reqHead.service, options?.stickyKey, undefined);
     } catch (err) {
-      return { write: () => false, end: () => {}, reply: Promise.reject(err) };
+      return { write: () => Promise.reject(err), end: () => Promise.reject(err), reply: Promise.reject(err) };
     }
     if (inst.link) return inst.link.openStream(reqHead, head, options?.signal);
     // Our own instance: the same endpoint, through an in-process pipe.
     const body = new PassThrough();
     const ctx = new CallContext({ ...reqHead, deadline, codec: this.codec, transportSignal: options?.signal });
     const reply = this.dispatchStream(ctx, head, body).then(async (r) => ({ head: r.head, body: toReadable(r.body) }));
-    return { write: (c) => body.write(c), end: () => body.end(), reply };
+    return {
+      write: async (c) => {
+        if (!body.write(c)) await once(body, 'drain');
+      },
+      end: async () => {
+        body.end();
+      },
+      reply,
+    };
   }
 
   close(): Promise<void> {

@@ -23,9 +23,10 @@ export const FrameType = {
   GOSSIP: 8,
   DATA: 9,
   RESET: 10,
+  WINDOW: 11,
 } as const;
 export type FrameTypeValue = (typeof FrameType)[keyof typeof FrameType];
-export const MAX_FRAME_TYPE = 10;
+export const MAX_FRAME_TYPE = 11;
 
 export const Flags = {
   /** REQUEST/RESPONSE: the codec id lives in the low two bits. */
