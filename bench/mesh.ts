@@ -13,11 +13,10 @@
 import { connect, type Socket } from 'node:net';
 import { Mesh } from '../src/index.js';
 import { greeterClient } from '../examples/greeter/greeter.mesh.js';
-import { fmt, measureLatency, measureThroughput, type LatencyResult } from './lib/stats.js';
+import { fmt, measureLatency, measureThroughput, median, rounds, type LatencyResult } from './lib/stats.js';
 import { startServer } from './lib/server.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
-const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const ms = seconds * 1000;
 
 interface Row {
@@ -105,12 +104,6 @@ async function benchMesh(codec: 'json' | 'msgpack'): Promise<Row> {
   const r = await measure(`meshrpc mesh (${codec})`, () => greeter.greet('Max'));
   await mesh.close();
   return { ...r, rss: await server.stop() };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** One row per variant, each figure the median of its rounds. */

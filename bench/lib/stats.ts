@@ -6,6 +6,15 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[i];
 }
 
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** BENCH_ROUNDS: how many interleaved rounds a suite runs before taking medians (default 3). */
+export const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+
 export interface LatencyResult {
   p50: number;
   p99: number;
