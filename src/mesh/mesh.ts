@@ -21,7 +21,7 @@ import { Connection, type ConnectionHost, type StreamReply } from './connection.
 import { Dialer } from './dialer.js';
 import { Membership, sameTags, serviceKey, type RouteInstance } from './membership.js';
 import { resolveOptions, type MeshOptions, type ResolvedOptions } from './options.js';
-import { encodeNames, PROTOCOL_VERSION, type Gossip, type Hello, type MemberInfo, type RequestHead } from './wire/messages.js';
+import { encodeNames, isMemberInfo, PROTOCOL_VERSION, type Gossip, type Hello, type MemberInfo, type RequestHead } from './wire/messages.js';
 
 /** A byte-stream endpoint (e.g. a forwarded HTTP handler): request head and body in, reply out. */
 export interface StreamEndpoint {
@@ -250,10 +250,14 @@ export class Mesh implements MeshNode, ConnectionHost {
 
   onGossip(conn: Connection, gossip: Gossip): void {
     if (!gossip || !Array.isArray(gossip.members)) return;
+    const members = gossip.members.filter(isMemberInfo);
+    if (members.length < gossip.members.length) {
+      this.log('warn', 'ignoring malformed gossip entries', { peer: conn.peerLabel, dropped: gossip.members.length - members.length });
+    }
     let changed = false;
-    for (const m of gossip.members) if (m && typeof m.id === 'string' && this.#membership.update(m)) changed = true;
+    for (const m of members) if (this.#membership.update(m)) changed = true;
     if (changed) this.#notify();
-    this.#dialer?.learn(this.#membership.dialTargets(gossip.members.filter((m) => m && typeof m.id === 'string')));
+    this.#dialer?.learn(this.#membership.dialTargets(members));
   }
 
   onGoaway(conn: Connection): void {

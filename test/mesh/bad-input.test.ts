@@ -110,6 +110,31 @@ describe('bad input', () => {
     expect(await probe().echo('ok')).toBe('ok');
   });
 
+  it('malformed gossip about another node is ignored: the node still accepts new peers', async () => {
+    const s = await rawSocket(node.ready[0]);
+    s.on('data', () => {});
+    const frame = (type: number, body: Buffer) => {
+      const head = Buffer.alloc(10);
+      head.writeUInt32BE(6 + body.length, 0);
+      head[4] = type;
+      return Buffer.concat([head, body]);
+    };
+    const hello = Buffer.from(JSON.stringify({ protocol: 1, id: 'raw-gossip', name: 'raw', addr: null, port: null, tags: [], services: [], version: 0, maxFrame: 1024 }));
+    // A newer "version" of the caller with a services list that is not a list.
+    const gossip = Buffer.from(JSON.stringify({ members: [{ id: caller.id, name: 'caller', addr: null, tags: [], services: null, version: 1e9 }] }));
+    s.write(Buffer.concat([frame(1, hello), frame(8, gossip)]));
+    await sleep(200);
+    s.destroy();
+    const late = new Mesh({ name: 'late', nodes: [node.ready[0]] });
+    try {
+      await late.listen();
+      await late.waitFor('probe', 3000);
+      expect(await createClient(probeSpec, late).echo('joined')).toBe('joined');
+    } finally {
+      await late.close();
+    }
+  });
+
   it('an oversized request fails with RESOURCE_EXHAUSTED and the connection stays usable', async () => {
     const big = 'x'.repeat(5 * 1024 * 1024);
     await expect(probe().echo(big)).rejects.toMatchObject({ code: 'RESOURCE_EXHAUSTED' });

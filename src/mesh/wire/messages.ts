@@ -165,20 +165,32 @@ export function decodeJson<T>(body: Buffer, what: string): T {
   }
 }
 
-export function isHello(v: unknown): v is Hello {
-  const h = v as Hello;
+function isServiceInfo(v: unknown): v is ServiceInfo {
+  const s = v as ServiceInfo;
   return (
-    !!h && typeof h === 'object' && h.protocol === PROTOCOL_VERSION && typeof h.id === 'string' &&
-    typeof h.name === 'string' && Array.isArray(h.tags) && Array.isArray(h.services) &&
-    typeof h.maxFrame === 'number' && typeof h.version === 'number'
+    !!s && typeof s === 'object' && typeof s.namespace === 'string' && typeof s.name === 'string' &&
+    (s.methods === undefined || (Array.isArray(s.methods) && s.methods.every((m) => typeof m === 'string')))
   );
 }
 
+/**
+ * Member info is stored and routed on, so a peer's HELLO or gossip entry is taken only when it
+ * has every field with the right type: one malformed entry must not corrupt the routing table.
+ */
 export function isMemberInfo(v: unknown): v is MemberInfo {
   const m = v as MemberInfo;
   return (
     !!m && typeof m === 'object' && typeof m.id === 'string' && typeof m.name === 'string' &&
-    (m.addr === null || typeof m.addr === 'string') && Array.isArray(m.tags) && Array.isArray(m.services) &&
-    typeof m.version === 'number'
+    (m.addr === null || typeof m.addr === 'string') && typeof m.version === 'number' &&
+    Array.isArray(m.tags) && m.tags.every((t) => typeof t === 'string') &&
+    Array.isArray(m.services) && m.services.every(isServiceInfo)
+  );
+}
+
+export function isHello(v: unknown): v is Hello {
+  const h = v as Hello;
+  return (
+    isMemberInfo(h) && h.protocol === PROTOCOL_VERSION && typeof h.maxFrame === 'number' && h.maxFrame > 0 &&
+    (h.port === null || (Number.isInteger(h.port) && h.port > 0 && h.port < 65536))
   );
 }
