@@ -56,10 +56,6 @@ export class Dispatcher {
     services.set(info.name, { info, endpoint });
   }
 
-  unregister(namespace: string, name: string): boolean {
-    return this.#namespaces.get(namespace)?.delete(name) ?? false;
-  }
-
   lookup(namespace: string, name: string): Registration | undefined {
     return this.#namespaces.get(namespace)?.get(name);
   }

@@ -128,17 +128,6 @@ export class Mesh implements MeshNode, ConnectionHost {
     return this.#membership.snapshot();
   }
 
-  /** Live numbers for metrics: linked peers, calls this node waits on, calls it is serving. */
-  stats(): { peers: number; inFlight: number; serving: number } {
-    let inFlight = 0;
-    let serving = 0;
-    for (const c of this.#conns) {
-      inFlight += c.inFlight;
-      serving += c.servedCount;
-    }
-    return { peers: this.#conns.size, inFlight, serving };
-  }
-
   onServicesChanged(listener: () => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
