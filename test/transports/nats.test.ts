@@ -122,4 +122,28 @@ describe.skipIf(!natsUp)('NATS server and client', () => {
     await expect(c.with({ timeout: 2000 }).sleep(1)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     await nc.close();
   });
+
+  it('an abort signal cancels a call at once, and its late reply is ignored', async () => {
+    const controller = new AbortController();
+    const t0 = Date.now();
+    const call = probe.with({ timeout: 5000, signal: controller.signal }).sleep(300);
+    setTimeout(() => controller.abort(), 30);
+    await expect(call).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(Date.now() - t0).toBeLessThan(250);
+    // The reply to the cancelled call arrives later and must not settle anything else.
+    const after = probe.sleep(400);
+    expect(await after).toBe(400);
+  });
+
+  it('a connection closed under calls in flight fails them with UNAVAILABLE, not a hang', async () => {
+    const own = await NatsClient.connect({ servers: NATS_URL, prefix });
+    const c = createClient(probeSpec, own).with({ timeout: 10_000 });
+    const calls = Array.from({ length: 5 }, () => c.sleep(1000).catch((e: unknown) => e));
+    await new Promise((r) => setTimeout(r, 50));
+    const t0 = Date.now();
+    await own.connection.close();
+    const results = await Promise.all(calls);
+    expect(Date.now() - t0).toBeLessThan(500);
+    for (const r of results) expect(r).toMatchObject({ code: 'UNAVAILABLE' });
+  });
 });

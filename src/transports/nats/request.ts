@@ -7,6 +7,7 @@ import { errors as natsErrors, type NatsConnection } from '@nats-io/transport-no
 import { deadlineOf, type CallOptions } from '../../core/caller.js';
 import type { Codec } from '../../core/codec.js';
 import { MeshError } from '../../core/errors.js';
+import { NatsRequester } from './requester.js';
 import { errorOfReply, requestHeaders } from './wire.js';
 
 export async function natsRequest(
@@ -39,8 +40,7 @@ export async function natsRequest(
     const left = deadline - Date.now();
     if (left <= 0) throw new MeshError('DEADLINE_EXCEEDED', `deadline exceeded calling "${subject}"`);
     try {
-      const request = nc.request(subject, payload, { timeout: left, headers: requestHeaders(left, codecName, options?.metadata) });
-      reply = signal ? await raceAbort(request, signal) : await request;
+      reply = await NatsRequester.of(nc).request(subject, payload, requestHeaders(left, codecName, options?.metadata), left, signal);
       break;
     } catch (err) {
       const mapped = mapNatsError(err, subject);
@@ -86,21 +86,4 @@ export function mapNatsError(err: unknown, subject: string): MeshError {
   if (has(natsErrors.PermissionViolationError)) return new MeshError('PERMISSION_DENIED', e.message, { cause: err });
   if (has(natsErrors.InvalidSubjectError) || has(natsErrors.InvalidArgumentError)) return new MeshError('INVALID_ARGUMENT', e.message, { cause: err });
   return new MeshError('UNAVAILABLE', `NATS request failed: ${e?.message ?? String(err)}`, { cause: err });
-}
-
-function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new MeshError('CANCELLED', 'call cancelled', { cause: signal.reason }));
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
