@@ -28,6 +28,12 @@ export interface Caller {
   /** The codec typed clients use unless a call says otherwise. */
   readonly codec: Codec;
   call(target: CallTarget, payload: Uint8Array, options?: CallOptions): Promise<Uint8Array>;
+  /**
+   * The same call without a codec, for transports whose wire carries structured messages (gRPC
+   * protos): named arguments in their wire form in, the result in its wire form out. Typed
+   * clients use it when a caller has it.
+   */
+  callValue?(target: CallTarget, args: Record<string, unknown>, options?: CallOptions): Promise<unknown>;
 }
 
 /** The absolute deadline implied by options, or undefined when they set none. */

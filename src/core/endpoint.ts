@@ -9,6 +9,12 @@ import { MeshError } from './errors.js';
 
 export interface Endpoint {
   handle(ctx: CallContext, payload: Uint8Array): Promise<Uint8Array> | Uint8Array;
+  /**
+   * The same call without a codec, for transports whose wire already decodes messages (gRPC
+   * protos): named arguments in their wire form in, the result in its wire form out. Typed
+   * handlers have it; byte-level endpoints don't, and `Dispatcher.dispatchValue` encodes for them.
+   */
+  handleValue?(ctx: CallContext, args: Record<string, unknown>): Promise<unknown> | unknown;
 }
 
 /** What a node tells others about one published service. */
@@ -69,14 +75,32 @@ export class Dispatcher {
   /** Run the endpoint for ctx's service inside ctx; unknown services are NOT_FOUND. */
   dispatch(ctx: CallContext, payload: Uint8Array): Promise<Uint8Array> {
     const reg = this.lookup(ctx.namespace, ctx.service);
-    if (!reg) {
-      return Promise.reject(new MeshError('NOT_FOUND', `unknown service "${ctx.service}"${ctx.namespace === DEFAULT_NAMESPACE ? '' : ` in namespace "${ctx.namespace}"`}`));
-    }
-    // One promise layer only: this is on every call's path.
-    try {
-      return Promise.resolve(runWithContext(ctx, () => reg.endpoint.handle(ctx, payload)));
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    if (!reg) return Promise.reject(unknownService(ctx));
+    return settle(ctx, () => reg.endpoint.handle(ctx, payload));
+  }
+
+  /**
+   * Run the endpoint on already-decoded arguments (see Endpoint.handleValue). An endpoint
+   * without handleValue gets them encoded with ctx's codec, and its reply decoded.
+   */
+  dispatchValue(ctx: CallContext, args: Record<string, unknown>): Promise<unknown> {
+    const reg = this.lookup(ctx.namespace, ctx.service);
+    if (!reg) return Promise.reject(unknownService(ctx));
+    const { endpoint } = reg;
+    if (endpoint.handleValue) return settle(ctx, () => endpoint.handleValue!(ctx, args));
+    return settle(ctx, () => endpoint.handle(ctx, ctx.codec.encode(args))).then((out) => ctx.codec.decode(out));
+  }
+}
+
+function unknownService(ctx: CallContext): MeshError {
+  return new MeshError('NOT_FOUND', `unknown service "${ctx.service}"${ctx.namespace === DEFAULT_NAMESPACE ? '' : ` in namespace "${ctx.namespace}"`}`);
+}
+
+/** fn inside ctx as one promise layer (this is on every call's path), sync throws included. */
+function settle<T>(ctx: CallContext, fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return Promise.resolve(runWithContext(ctx, fn));
+  } catch (err) {
+    return Promise.reject(err);
   }
 }

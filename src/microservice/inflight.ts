@@ -10,16 +10,33 @@ export class InFlight {
     return this.#count;
   }
 
-  async run<T>(fn: () => Promise<T>): Promise<T> {
+  /** fn(), counted until it settles (one promise layer: this is on every served call's path). */
+  run<T>(fn: () => Promise<T>): Promise<T> {
     this.#count++;
+    let p: Promise<T>;
     try {
-      return await fn();
-    } finally {
-      if (--this.#count === 0) {
-        const waiters = this.#waiters;
-        this.#waiters = [];
-        for (const w of waiters) w();
-      }
+      p = fn();
+    } catch (err) {
+      this.#end();
+      return Promise.reject(err);
+    }
+    return p.then(
+      (value) => {
+        this.#end();
+        return value;
+      },
+      (err: unknown) => {
+        this.#end();
+        throw err;
+      },
+    );
+  }
+
+  #end(): void {
+    if (--this.#count === 0) {
+      const waiters = this.#waiters;
+      this.#waiters = [];
+      for (const w of waiters) w();
     }
   }
 

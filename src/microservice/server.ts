@@ -73,4 +73,9 @@ export abstract class DispatchServer implements Server {
   protected dispatch(ctx: CallContext, payload: Uint8Array): Promise<Uint8Array> {
     return this.inflight.run(() => this.dispatcher.dispatch(ctx, payload));
   }
+
+  /** Dispatch one call on decoded arguments (see Endpoint.handleValue), counted the same way. */
+  protected dispatchValue(ctx: CallContext, args: Record<string, unknown>): Promise<unknown> {
+    return this.inflight.run(() => this.dispatcher.dispatchValue(ctx, args));
+  }
 }

@@ -42,7 +42,8 @@ export function effectiveOptions(options: CallOptions): CallOptions {
 }
 
 /**
- * Encode named arguments, call, decode the result: the one path every typed call takes.
+ * Encode named arguments, call, decode the result: the one path every typed call takes (a
+ * caller with `callValue` takes the arguments as they are, and no codec runs).
  * `options.codec` should be set (createClient does it once), else the caller's codec is used.
  */
 export async function invokeMethod(
@@ -58,9 +59,13 @@ export async function invokeMethod(
     if (argv[i] !== undefined) args[params[i]] = argv[i];
   }
   if (spec.paramsToWire) args = spec.paramsToWire(args);
-  const codec = options.codec ? codecByName(options.codec) : caller.codec;
-  const reply = await caller.call(target, codec.encode(args), effectiveOptions(options));
-  const result = codec.decode(reply);
+  let result: unknown;
+  if (caller.callValue) {
+    result = await caller.callValue(target, args, effectiveOptions(options));
+  } else {
+    const codec = options.codec ? codecByName(options.codec) : caller.codec;
+    result = codec.decode(await caller.call(target, codec.encode(args), effectiveOptions(options)));
+  }
   return spec.resultFromWire ? spec.resultFromWire(result) : result;
 }
 

@@ -31,22 +31,23 @@ export function createHandler<T>(spec: ServiceSpec<T>, impl: T): ServiceHandler<
     bound.set(name, { spec: methodSpec, fn: (fn as AnyMethod).bind(impl) });
   }
 
+  const methodOf = (ctx: CallContext): BoundMethod => {
+    const method = bound.get(ctx.method);
+    if (!method) throw new MeshError('UNIMPLEMENTED', `service "${spec.name}" has no method "${ctx.method}"`);
+    return method;
+  };
+
   const endpoint: Endpoint = {
     handle(ctx: CallContext, payload: Uint8Array): Promise<Uint8Array> | Uint8Array {
-      const method = bound.get(ctx.method);
-      if (!method) {
-        throw new MeshError('UNIMPLEMENTED', `service "${spec.name}" has no method "${ctx.method}"`);
-      }
-      const args = decodeArgs(ctx, payload, method.spec);
-      const params = method.spec.params;
-      const argv = new Array<unknown>(params.length);
-      for (let i = 0; i < params.length; i++) argv[i] = args[params[i]];
-      const result = method.fn(...argv);
-      const encode = (value: unknown) => {
-        const wire = method.spec.resultToWire ? method.spec.resultToWire(value) : value;
-        return ctx.codec.encode(wire === undefined ? null : wire);
-      };
+      const method = methodOf(ctx);
+      const result = invoke(method, argsOf(ctx.codec.decode(payload), method.spec));
+      const encode = (value: unknown) => ctx.codec.encode(resultToWire(value, method.spec));
       return isThenable(result) ? Promise.resolve(result).then(encode) : encode(result);
+    },
+    handleValue(ctx: CallContext, args: Record<string, unknown>): Promise<unknown> | unknown {
+      const method = methodOf(ctx);
+      const result = invoke(method, argsOf(args, method.spec));
+      return isThenable(result) ? Promise.resolve(result).then((value) => resultToWire(value, method.spec)) : resultToWire(result, method.spec);
     },
   };
 
@@ -59,8 +60,22 @@ export function createHandler<T>(spec: ServiceSpec<T>, impl: T): ServiceHandler<
   return { spec, info, endpoint };
 }
 
-function decodeArgs(ctx: CallContext, payload: Uint8Array, spec: MethodSpec): Record<string, unknown> {
-  const decoded = ctx.codec.decode(payload);
+/** The implementation called with the named arguments in parameter order. */
+function invoke(method: BoundMethod, args: Record<string, unknown>): unknown {
+  const params = method.spec.params;
+  const argv = new Array<unknown>(params.length);
+  for (let i = 0; i < params.length; i++) argv[i] = args[params[i]];
+  return method.fn(...argv);
+}
+
+/** A result in its wire form; `undefined` travels as null. */
+function resultToWire(value: unknown, spec: MethodSpec): unknown {
+  const wire = spec.resultToWire ? spec.resultToWire(value) : value;
+  return wire === undefined ? null : wire;
+}
+
+/** Decoded arguments, checked to be an object of named parameters and validated. */
+function argsOf(decoded: unknown, spec: MethodSpec): Record<string, unknown> {
   if (decoded === undefined || decoded === null) {
     return checked({}, spec);
   }

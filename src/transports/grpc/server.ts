@@ -136,24 +136,35 @@ export class GrpcServer extends DispatchServer {
   #protoHandler(svc: ProtoService, method: string, wrapResult: boolean) {
     const { namespace, name } = svc.info;
     return (call: ServerUnaryCall<Record<string, unknown>, unknown>, callback: sendUnaryData<unknown>): void => {
+      // The proto already decoded the request: the handler takes it as named arguments, no codec.
       const ctx = new CallContext({ namespace, service: name, method, deadline: deadlineOf(call), metadata: userMetadata(call.metadata), codec: msgpackCodec });
-      this.#run(call, ctx, msgpackCodec.encode(call.request)).then(
-        (out) => {
-          const value = msgpackCodec.decode(out);
-          callback(null, wrapResult ? { result: value } : value ?? {});
+      const done = this.#watch(call, ctx);
+      this.dispatchValue(ctx, call.request).then(
+        (value) => {
+          done();
+          callback(null, wrapResult ? { result: value } : (value ?? {}));
         },
-        (err) => callback(toStatus(err)),
+        (err) => {
+          done();
+          callback(toStatus(err));
+        },
       );
     };
   }
 
   #run(call: ServerUnaryCall<unknown, unknown>, ctx: CallContext, payload: Uint8Array): Promise<Uint8Array> {
+    const done = this.#watch(call, ctx);
+    return this.dispatch(ctx, payload).finally(done);
+  }
+
+  /** Cancel ctx when the client cancels; the returned function ends the watch when the call ends. */
+  #watch(call: ServerUnaryCall<unknown, unknown>, ctx: CallContext): () => void {
     const onCancel = () => ctx.cancel(CANCELLED());
     call.once('cancelled', onCancel);
-    return this.dispatch(ctx, payload).finally(() => {
+    return () => {
       call.off('cancelled', onCancel);
       ctx.finish();
-    });
+    };
   }
 
   #onlyService(namespace: string): string {
