@@ -20,6 +20,7 @@ import { deadlineOf, type Caller, type CallOptions, type CallTarget } from '../.
 import { codecByName, type Codec, type CodecName } from '../../core/codec.js';
 import { DEFAULT_NAMESPACE } from '../../core/endpoint.js';
 import { MeshError } from '../../core/errors.js';
+import { loadProtoRoot, wireServiceDefinition } from './proto-json.js';
 import { isResultWrapper, loadProtos, normalizeName, servicesOf } from './proto-services.js';
 import { messageServiceDefinition, type RPCMessage, type RPCResponse } from './protos.js';
 import { fromServiceError } from './status.js';
@@ -109,8 +110,9 @@ export class GrpcProtoClient extends GrpcCaller {
   constructor(address: string, protos: string | string[], options: GrpcClientOptions & { includeDirs?: string[] } = {}) {
     super(options);
     const creds = options.credentials ?? grpcCredentials.createInsecure();
+    const root = loadProtoRoot(protos, options.includeDirs);
     for (const { fullName, definition } of servicesOf(loadProtos(protos, options.includeDirs))) {
-      const Ctor = makeGenericClientConstructor(definition, fullName);
+      const Ctor = makeGenericClientConstructor(wireServiceDefinition(root, fullName, definition), fullName);
       const client = new Ctor(address, creds, options.channelOptions);
       this.#clients.push(client);
       const short = fullName.slice(fullName.lastIndexOf('.') + 1);

@@ -10,12 +10,13 @@
  * holding exactly one service runs that one (the seed's "greeter" namespace with its "hello").
  */
 import { Server as GrpcJsServer, ServerCredentials, type ChannelOptions, type Metadata as GrpcMetadata, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
-import { codecByName, msgpackCodec, type CodecName } from '../../core/codec.js';
+import { codecByName, type CodecName } from '../../core/codec.js';
 import { CallContext, type Metadata } from '../../core/context.js';
 import { DEFAULT_NAMESPACE } from '../../core/endpoint.js';
 import { MeshError } from '../../core/errors.js';
 import { DEFAULT_STOP_TIMEOUT, DispatchServer, type StopOptions } from '../../microservice/server.js';
 import { Health } from './health.js';
+import { loadProtoRoot, wireServiceDefinition } from './proto-json.js';
 import { bindProtoServices, loadProtos, type ProtoService } from './proto-services.js';
 import { GENERIC_SERVICE, HEALTH_SERVICE, healthServiceDefinition, messageServiceDefinition, type RPCMessage, type RPCResponse } from './protos.js';
 import { toStatus } from './status.js';
@@ -64,11 +65,12 @@ export class GrpcServer extends DispatchServer {
     this.health.set(GENERIC_SERVICE, 'SERVING');
     if (this.#options.protos?.length) {
       const pkg = loadProtos(this.#options.protos, this.#options.includeDirs);
+      const root = loadProtoRoot(this.#options.protos, this.#options.includeDirs);
       this.#bound = bindProtoServices(pkg, this.dispatcher.services(), this.#options.protoServices);
       for (const svc of this.#bound) {
         const impl: Record<string, (call: ServerUnaryCall<Record<string, unknown>, unknown>, cb: sendUnaryData<unknown>) => void> = {};
         for (const m of svc.methods) impl[m.rpc] = this.#protoHandler(svc, m.method, m.wrapResult);
-        server.addService(svc.definition, impl);
+        server.addService(wireServiceDefinition(root, svc.fullName, svc.definition), impl);
         this.health.set(svc.fullName, 'SERVING');
       }
     }
@@ -136,8 +138,9 @@ export class GrpcServer extends DispatchServer {
   #protoHandler(svc: ProtoService, method: string, wrapResult: boolean) {
     const { namespace, name } = svc.info;
     return (call: ServerUnaryCall<Record<string, unknown>, unknown>, callback: sendUnaryData<unknown>): void => {
-      // The proto already decoded the request: the handler takes it as named arguments, no codec.
-      const ctx = new CallContext({ namespace, service: name, method, deadline: deadlineOf(call), metadata: userMetadata(call.metadata), codec: msgpackCodec });
+      // The request arrives decoded into the wire form (proto-json.ts): the handler takes it as
+      // its named arguments, no codec.
+      const ctx = new CallContext({ namespace, service: name, method, deadline: deadlineOf(call), metadata: userMetadata(call.metadata) });
       const done = this.#watch(call, ctx);
       this.dispatchValue(ctx, call.request).then(
         (value) => {
