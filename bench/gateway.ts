@@ -1,15 +1,20 @@
 /**
  * Gateway benchmark: HTTP -> gateway -> mesh -> greeter (POST /greeter/greet), beside a plain
- * Fastify route returning the same JSON, both measured in the same run with autocannon:
+ * Fastify route returning the same JSON, all measured in the same run with autocannon:
  * p50/p99 at concurrency 1 and requests/s at 64 connections. Every server is its own process
- * on 127.0.0.1; this process only drives load. Bounded: BENCH_SECONDS (default 5) per measurement.
+ * on 127.0.0.1, bundled and on plain node; this process only drives load. Bounded:
+ * BENCH_SECONDS (default 5) per measurement, BENCH_ROUNDS (default 3) interleaved rounds.
  *
  *   npx tsx bench/gateway.ts
  *
+ * Rows: the plain route (Fastify's default: no logging); the gateway with its access log off,
+ * like for like with the plain route, and on, as shipped (pino, asynchronous, to /dev/null); and
+ * a constant route on the gateway's own Fastify app, which is the gateway's HTTP handling alone.
  * Target: gateway requests/s >= 0.6x the plain route's, and p50 < 2x the plain route's p50.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { bundle } from './lib/server.js';
 import { median, rounds } from './lib/stats.js';
 import autocannon from 'autocannon';
 
@@ -23,10 +28,13 @@ const EXPECTED = '"Hello, Max"';
 async function serveGateway(): Promise<void> {
   const { Mesh } = await import('../src/mesh/mesh.js');
   const { createGateway } = await import('../src/gateway/index.js');
-  const mesh = new Mesh({ name: 'gateway' });
-  // Defaults as shipped (access log on, metrics on); stdout goes to /dev/null here.
-  const quiet = process.env.BENCH_GATEWAY_QUIET === '1';
-  const gateway = createGateway(mesh, { require: ['greeter'], ...(quiet ? { logger: false as const, metrics: false } : {}) });
+  const { pino } = await import('pino');
+  const seed = process.env.BENCH_SEED;
+  const mesh = new Mesh({ name: 'gateway', nodes: seed ? [seed] : [] });
+  // The shipped logger (pino at info, asynchronous writes), writing to /dev/null instead of stdout.
+  const logger = pino({ name: 'meshrpc-gateway', level: 'info' }, pino.destination({ dest: '/dev/null', sync: false }));
+  const gateway = createGateway(mesh, { require: ['greeter'], logger, accessLog: process.env.BENCH_ACCESS_LOG === '1' });
+  gateway.app.post('/bench/constant', async (_request, reply) => reply.type('application/json; charset=utf-8').send(EXPECTED));
   await mesh.listen('127.0.0.1:0');
   const http = await gateway.listen('127.0.0.1:0');
   console.log(`READY ${http} ${mesh.address}`);
@@ -53,8 +61,13 @@ interface Proc {
 
 const procs: ChildProcess[] = [];
 
-function start(args: string[], env: Record<string, string> = {}, readyPrefix = 'READY '): Promise<Proc> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', ...args], {
+/**
+ * Run a server bundled on plain node, as deployed: under tsx every closure a request creates
+ * also pays for a name-keeping helper call, which would distort the comparison.
+ */
+async function start(entry: string, args: string[], env: Record<string, string> = {}, readyPrefix = 'READY '): Promise<Proc> {
+  const file = await bundle(entry);
+  const proc = spawn(process.execPath, [file, ...args], {
     cwd: root,
     env: { ...process.env, MESHRPC_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -62,7 +75,7 @@ function start(args: string[], env: Record<string, string> = {}, readyPrefix = '
   procs.push(proc);
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} not ready:\n${out}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`${entry} ${args.join(' ')} not ready:\n${out}`)), 20_000);
     proc.stdout!.on('data', (d) => {
       if (out.length < 65_536) out += d;
       const line = out.split('\n').find((l) => l.startsWith(readyPrefix));
@@ -71,7 +84,7 @@ function start(args: string[], env: Record<string, string> = {}, readyPrefix = '
         resolve({ proc, ready: line.slice(readyPrefix.length).trim().split(' ') });
       }
     });
-    proc.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}:\n${out}`)));
+    proc.once('exit', (code) => reject(new Error(`${entry} ${args.join(' ')} exited with ${code}:\n${out}`)));
   });
 }
 
@@ -130,26 +143,30 @@ async function measure(route: string, url: string): Promise<Row> {
 async function drive(): Promise<void> {
   const self = 'bench/gateway.ts';
   try {
-    const plain = await start([self, 'serve-plain']);
-    const gw = await start([self, 'serve-gateway']);
-    await start(['examples/greeter/main.ts'], { MESHRPC_LISTEN_ADDR: '127.0.0.1:0', MESHRPC_CLUSTER_NODES: gw.ready[1] }, 'greeter listening on');
-    const gwUrl = `http://${gw.ready[0]}/greeter/greet`;
-    const plainUrl = `http://${plain.ready[0]}/greeter/greet`;
-    for (let i = 0; i < 200; i++) {
-      const r = await fetch(gwUrl, { method: 'POST', body: BODY, headers: { 'content-type': 'application/json' } }).catch(() => undefined);
-      if (r && r.status === 200 && (await r.text()) === EXPECTED) break;
-      if (i === 199) throw new Error('the gateway never answered through the greeter');
-      await new Promise((res) => setTimeout(res, 50));
+    const plain = await start(self, ['serve-plain']);
+    const gw = await start(self, ['serve-gateway']);
+    const gwLog = await start(self, ['serve-gateway'], { BENCH_ACCESS_LOG: '1', BENCH_SEED: gw.ready[1] });
+    await start('examples/greeter/main.ts', [], { MESHRPC_LISTEN_ADDR: '127.0.0.1:0', MESHRPC_CLUSTER_NODES: gw.ready[1] }, 'greeter listening on');
+    const routes: Array<[name: string, url: string]> = [
+      ['plain Fastify route', `http://${plain.ready[0]}/greeter/greet`],
+      ['gateway -> mesh -> greeter', `http://${gw.ready[0]}/greeter/greet`],
+      ['  same, access log on', `http://${gwLog.ready[0]}/greeter/greet`],
+      ['gateway constant route', `http://${gw.ready[0]}/bench/constant`],
+    ];
+    for (const [name, url] of routes) {
+      for (let i = 0; i < 200; i++) {
+        const r = await fetch(url, { method: 'POST', body: BODY, headers: { 'content-type': 'application/json' } }).catch(() => undefined);
+        if (r && r.status === 200 && (await r.text()) === EXPECTED) break;
+        if (i === 199) throw new Error(`${name} never answered ${EXPECTED}`);
+        await new Promise((res) => setTimeout(res, 50));
+      }
     }
-    const check = await fetch(plainUrl, { method: 'POST', body: BODY, headers: { 'content-type': 'application/json' } });
-    if ((await check.text()) !== EXPECTED) throw new Error('the plain route answers something else');
 
     console.log(`gateway benchmark: POST /greeter/greet ${BODY}, ${seconds} s per measurement, autocannon; medians of ${rounds} interleaved rounds`);
     // Interleaved rounds, medians: one run on this shared machine can be 30% off either way.
-    const runs: Row[][] = [[], []];
+    const runs: Row[][] = routes.map(() => []);
     for (let round = 0; round < rounds; round++) {
-      runs[0].push(await measure('plain Fastify route', plainUrl));
-      runs[1].push(await measure('gateway -> mesh -> greeter', gwUrl));
+      for (const [i, [name, url]] of routes.entries()) runs[i].push(await measure(name, url));
     }
     const rows: Row[] = runs.map((rs) => ({
       route: rs[0].route,
@@ -164,13 +181,16 @@ async function drive(): Promise<void> {
         'p50 ms (c=1)': r.p50.toFixed(3),
         'p99 ms (c=1)': r.p99.toFixed(3),
         'req/s (64 conns)': Math.round(r.rps),
+        'req/s vs plain': (r.rps / rows[0].rps).toFixed(2),
+        'p50 vs plain': (r.p50 / rows[0].p50).toFixed(2),
         errors: r.errors,
       })),
     );
-    const [p, g] = rows;
+    const [p, g, logged] = rows;
     const rpsRatio = g.rps / p.rps;
     const p50Ratio = g.p50 / p.p50;
-    console.log(`gateway/plain: req/s ${rpsRatio.toFixed(2)}x (target >= 0.6x), p50 ${p50Ratio.toFixed(2)}x (target < 2x)`);
+    console.log(`gateway/plain, access log off like the plain route: req/s ${rpsRatio.toFixed(2)}x (target >= 0.6x), p50 ${p50Ratio.toFixed(2)}x (target < 2x)`);
+    console.log(`gateway/plain, access log on: req/s ${(logged.rps / p.rps).toFixed(2)}x, p50 ${(logged.p50 / p.p50).toFixed(2)}x`);
     console.log(rpsRatio >= 0.6 && p50Ratio < 2 ? 'target met' : 'target NOT met');
   } finally {
     await stopAll();
