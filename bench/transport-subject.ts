@@ -2,10 +2,11 @@
  * One subject of the transport benchmark, run in a process of its own (bench/transports.ts
  * starts it, bundled, on plain node): set up a greeter server and a client of one transport in
  * this process, warm up, then print one `RESULT {json}` line with p50/p99 at concurrency 1 and
- * calls/s at 64 in flight, or `SKIP <why>` when its broker is not reachable. Every measurement
- * stops after BENCH_SECONDS.
+ * calls/s at 64 in flight, or `SKIP <why>` when its broker is not reachable. `pair <bare>,<ours>`
+ * sets up two subjects and prints their p50s measured with calls interleaved one by one. Every
+ * measurement stops after BENCH_SECONDS.
  *
- *   node bench/.build/transport-subject.mjs <subject>
+ *   node bench/.build/transport-subject.mjs <subject> | pair <bare>,<ours>
  */
 import { resolve } from 'node:path';
 import { Server, ServerCredentials, credentials, loadPackageDefinition, type ServiceError } from '@grpc/grpc-js';
@@ -16,7 +17,7 @@ import { greeterClient, greeterHandler } from '../examples/greeter/greeter.mesh.
 import { Greeter } from '../examples/greeter/service.js';
 import { MeshServer, Microservice } from '../src/microservice/index.js';
 import { AmqpClient, AmqpServer, GrpcClient, GrpcProtoClient, GrpcServer, NatsClient, NatsServer } from '../src/transports/index.js';
-import { measureLatency, measureThroughput } from './lib/stats.js';
+import { measureLatency, measureThroughput, percentile } from './lib/stats.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 2);
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -157,16 +158,51 @@ export const SUBJECTS: Record<string, Setup> = {
   amqp,
 };
 
-const name = process.argv[2];
-const setup = SUBJECTS[name];
-if (!setup) {
-  console.error(`unknown subject "${name}"; one of ${Object.keys(SUBJECTS).join(', ')}`);
-  process.exit(2);
+/** Latencies of two subjects in one process, one call of each in turn: drift hits both alike. */
+async function pairedLatency(a: Subject, b: Subject, ms: number): Promise<[number, number]> {
+  const samples: [number[], number[]] = [[], []];
+  const until = performance.now() + ms;
+  while (performance.now() < until && samples[0].length < 200_000) {
+    for (const [i, s] of [a, b].entries()) {
+      const t = performance.now();
+      await s.call();
+      samples[i].push((performance.now() - t) * 1000);
+    }
+  }
+  return samples.map((xs) => percentile(xs.sort((x, y) => x - y), 50)) as [number, number];
 }
+
+/** Calls/s of two subjects at 64 in flight, in alternating bursts of 250 ms for `ms` each. */
+async function pairedThroughput(a: Subject, b: Subject, ms: number): Promise<[number, number]> {
+  const totals: [number, number] = [0, 0];
+  for (let spent = 0; spent < ms; spent += 250) {
+    for (const [i, s] of [a, b].entries()) totals[i] += (await measureThroughput(s.call, 64, 250)) * 0.25;
+  }
+  return [totals[0] / (ms / 1000), totals[1] / (ms / 1000)];
+}
+
+const [name, second] = process.argv.slice(2);
+const ms = seconds * 1000;
 try {
+  if (name === 'pair') {
+    // `pair <bare>,<ours>`: p50 at concurrency 1 with calls interleaved one by one, and calls/s
+    // at 64 in flight in alternating bursts, so whatever the machine does hits both alike.
+    const [bareKey, oursKey] = second.split(',');
+    const subjects = [await SUBJECTS[bareKey](), await SUBJECTS[oursKey]()];
+    for (const s of subjects) await measureThroughput(s.call, 16, Math.min(500, ms / 4)); // warm up
+    const [bare, ours] = await pairedLatency(subjects[0], subjects[1], ms);
+    const [bareTput, oursTput] = await pairedThroughput(subjects[0], subjects[1], ms);
+    console.log(`PAIR ${JSON.stringify({ bare, ours, bareTput, oursTput })}`);
+    for (const s of subjects) await s.close();
+    process.exit(0);
+  }
+  const setup = SUBJECTS[name];
+  if (!setup) {
+    console.error(`unknown subject "${name}"; one of ${Object.keys(SUBJECTS).join(', ')}, or pair <bare>,<ours>`);
+    process.exit(2);
+  }
   const subject = await setup();
   if ((await subject.call()) === undefined) throw new Error(`${name}: empty reply`);
-  const ms = seconds * 1000;
   await measureThroughput(subject.call, 16, Math.min(500, ms / 4)); // warm up
   const lat = await measureLatency(subject.call, ms);
   const tput = await measureThroughput(subject.call, 64, ms);

@@ -132,10 +132,15 @@ export class GrpcProtoClient extends GrpcCaller {
   }
 
   /** The arguments become the request message and the response message the result: no codec. */
-  async callValue(target: CallTarget, args: Record<string, unknown>, options?: CallOptions): Promise<unknown> {
-    const route = this.#routeOf(target);
-    const res = (await this.invoke(route.fn, args, new GrpcMetadata(), options)) as Record<string, unknown>;
-    return route.wrapResult ? res.result : res;
+  callValue(target: CallTarget, args: Record<string, unknown>, options?: CallOptions): Promise<unknown> {
+    let route: Route;
+    try {
+      route = this.#routeOf(target);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const call = this.invoke(route.fn, args, new GrpcMetadata(), options);
+    return route.wrapResult ? call.then((res) => (res as Record<string, unknown>).result) : call;
   }
 
   /** The rpc of a target, remembered per target object (typed clients reuse one per method). */

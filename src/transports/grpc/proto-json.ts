@@ -50,7 +50,9 @@ export function rpcTypes(root: protobuf.Root, service: string, rpc: string): { r
 /** Encode a wire-form object as `type`. */
 export function encodeWire(type: Type, value: unknown): Buffer {
   const message = type.fromObject(messageFromWire(type, (value ?? {}) as Obj) as Obj);
-  return Buffer.from(type.encode(message).finish());
+  const bytes = type.encode(message).finish();
+  // protobufjs already hands out a Buffer on Node: wrap, don't copy.
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
 /** Decode bytes of `type` into the wire form. */
