@@ -128,10 +128,12 @@ export function createGateway(node: MeshNode, options: GatewayOptions = {}): Gat
   app.addHook('onResponse', (request, reply, done) => {
     const status = reply.statusCode;
     const info = request.meshrpc;
-    const routeUrl = request.routeOptions.url;
     if (metrics) {
       if (info) metrics.observe(info.service, info.method, status, reply.elapsedTime / 1000);
-      else metrics.observe(routeUrl ? '(route)' : '(none)', routeUrl ?? '(none)', status, reply.elapsedTime / 1000);
+      else {
+        const routeUrl = request.routeOptions.url; // a getter that builds an object: only here
+        metrics.observe(routeUrl ? '(route)' : '(none)', routeUrl ?? '(none)', status, reply.elapsedTime / 1000);
+      }
     }
     if (accessLog) {
       logger!.info(

@@ -11,40 +11,31 @@
  * Label values are bounded: `service` is a service the cluster has (or had), "(route)" for the
  * gateway's and the user's own routes (method is then the route pattern), "(none)" for 404s.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { RequestSeries } from './request-series.js';
 import type { MeshNode } from '../core/node.js';
-
-interface Children {
-  count: Counter.Internal;
-  duration: Histogram.Internal<'service' | 'method' | 'status'>;
-}
 
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 export class GatewayMetrics {
   readonly registry = new Registry();
-  readonly #requests: Counter<'service' | 'method' | 'status'>;
-  readonly #duration: Histogram<'service' | 'method' | 'status'>;
+  /**
+   * Request counts and latencies, kept by the gateway itself and exported through the registry:
+   * prom-client's labelled counters and histograms validate and hash the label set on every
+   * observation, which cost about a tenth of a proxied request.
+   */
+  readonly #requests = new RequestSeries(BUCKETS);
   readonly #inFlight: Gauge;
-  /** Labelled children cached per label set: prom-client hashes label objects on every lookup. */
-  readonly #children = new Map<string, Children>();
   #inFlightCount = 0;
 
   constructor(node: MeshNode, options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    this.#requests = new Counter({
-      name: 'meshrpc_gateway_requests_total',
-      help: 'HTTP requests answered by the gateway, by service, method and status',
-      labelNames: ['service', 'method', 'status'],
-      registers,
-    });
-    this.#duration = new Histogram({
-      name: 'meshrpc_gateway_request_duration_seconds',
-      help: 'Latency of HTTP requests through the gateway, by service, method and status',
-      labelNames: ['service', 'method', 'status'],
-      buckets: BUCKETS,
-      registers,
-    });
+    this.registry.registerMetric(
+      this.#requests.counter('meshrpc_gateway_requests_total', 'HTTP requests answered by the gateway, by service, method and status'),
+    );
+    this.registry.registerMetric(
+      this.#requests.histogram('meshrpc_gateway_request_duration_seconds', 'Latency of HTTP requests through the gateway, by service, method and status'),
+    );
     const self = this;
     this.#inFlight = new Gauge({
       name: 'meshrpc_gateway_calls_in_flight',
@@ -76,15 +67,7 @@ export class GatewayMetrics {
   }
 
   observe(service: string, method: string, status: number, seconds: number): void {
-    const key = `${service}\u0000${method}\u0000${status}`;
-    let c = this.#children.get(key);
-    if (!c) {
-      const labels = { service, method, status: String(status) };
-      c = { count: this.#requests.labels(labels), duration: this.#duration.labels(labels) };
-      this.#children.set(key, c);
-    }
-    c.count.inc();
-    c.duration.observe(seconds);
+    this.#requests.observe(service, method, status, seconds);
   }
 
   callStarted(): void {

@@ -103,6 +103,16 @@ describe('/metrics', () => {
     expect(hist.metrics[0].buckets).toBeTruthy();
     expect(text).toMatch(/^meshrpc_gateway_request_duration_seconds_count\{service="calc",method="add",status="200"\} [1-9]/m);
     expect(text).toMatch(/^meshrpc_gateway_request_duration_seconds_bucket\{le="0\.005",service="calc",method="add",status="200"\} \d+/m);
+    // Buckets are cumulative and end at +Inf = _count; _sum is the latencies' total.
+    const series = '{service="calc",method="add",status="200"}';
+    const buckets = [...text.matchAll(/^meshrpc_gateway_request_duration_seconds_bucket\{le="([^"]+)",service="calc",method="add",status="200"\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])] as const);
+    expect(buckets.length).toBeGreaterThan(5);
+    for (let i = 1; i < buckets.length; i++) expect(buckets[i][1]).toBeGreaterThanOrEqual(buckets[i - 1][1]);
+    expect(buckets.at(-1)![0]).toBe('+Inf');
+    const countLine = new RegExp(`^meshrpc_gateway_request_duration_seconds_count\\{service="calc",method="add",status="200"\\} (\\d+)$`, 'm');
+    expect(buckets.at(-1)![1]).toBe(Number(countLine.exec(text)![1]));
+    expect(count({ service: 'calc', method: 'add', status: '200' })).toBe(buckets.at(-1)![1]);
+    expect(text).toMatch(new RegExp(`^meshrpc_gateway_request_duration_seconds_sum${series.replace(/[{}]/g, '\\$&')} 0?\\.\\d+`, 'm'));
     expect(Number(byName.get('meshrpc_mesh_members')!.metrics[0].value)).toBeGreaterThanOrEqual(2);
     expect(byName.get('meshrpc_gateway_calls_in_flight')!.metrics[0].value).toBe('0');
     expect(byName.get('meshrpc_mesh_service_instances')!.metrics.find((m) => m.labels?.service === 'calc')?.value).toBe('1');
