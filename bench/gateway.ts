@@ -11,11 +11,15 @@
  * like for like with the plain route, and on, as shipped (pino, asynchronous, to /dev/null); and
  * a constant route on the gateway's own Fastify app, which is the gateway's HTTP handling alone.
  * Target: gateway requests/s >= 0.6x the plain route's, and p50 < 2x the plain route's p50.
+ *
+ * Beside them, the same greet as a bare mesh call (no HTTP) from a process of its own, with the
+ * options the gateway passes: a proxied request can be no faster than the plain route plus that
+ * call, so (plain p50 + mesh call p50) / plain p50 is the floor of the p50 ratio on this machine.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { bundle } from './lib/server.js';
-import { median, rounds } from './lib/stats.js';
+import { measureLatency, median, rounds } from './lib/stats.js';
 import autocannon from 'autocannon';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
@@ -50,6 +54,23 @@ async function servePlain(): Promise<void> {
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   console.log(`READY ${address.replace('http://', '')}`);
   process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
+}
+
+/** One mesh call after another, as the gateway makes them; prints RESULT {p50, p99} in ms. */
+async function measureMeshCall(): Promise<void> {
+  const { Mesh } = await import('../src/mesh/mesh.js');
+  const mesh = new Mesh({ name: 'bench-caller', nodes: [process.env.BENCH_SEED!] });
+  await mesh.listen('127.0.0.1:0');
+  await mesh.waitFor('greeter', 10_000);
+  const target = { service: 'greeter', method: 'greet' };
+  const body = Buffer.from(BODY);
+  let n = 0;
+  const call = () => mesh.call(target, body, { codec: 'json', deadline: Date.now() + 30_000, metadata: { 'request-id': `bench-${n++}` } });
+  await measureLatency(call, 1000); // warm up
+  const lat = await measureLatency(call, seconds * 1000);
+  console.log(`RESULT ${JSON.stringify({ p50: lat.p50 / 1000, p99: lat.p99 / 1000 })}`);
+  await mesh.close();
+  process.exit(0);
 }
 
 // ---- the driver ----
@@ -165,9 +186,13 @@ async function drive(): Promise<void> {
     console.log(`gateway benchmark: POST /greeter/greet ${BODY}, ${seconds} s per measurement, autocannon; medians of ${rounds} interleaved rounds`);
     // Interleaved rounds, medians: one run on this shared machine can be 30% off either way.
     const runs: Row[][] = routes.map(() => []);
+    const meshCalls: number[] = [];
     for (let round = 0; round < rounds; round++) {
       for (const [i, [name, url]] of routes.entries()) runs[i].push(await measure(name, url));
+      const caller = await start(self, ['mesh-call'], { BENCH_SEED: gw.ready[1] }, 'RESULT ');
+      meshCalls.push((JSON.parse(caller.ready[0]) as { p50: number }).p50);
     }
+    const meshCall = median(meshCalls);
     const rows: Row[] = runs.map((rs) => ({
       route: rs[0].route,
       p50: median(rs.map((r) => r.p50)),
@@ -191,6 +216,10 @@ async function drive(): Promise<void> {
     const p50Ratio = g.p50 / p.p50;
     console.log(`gateway/plain, access log off like the plain route: req/s ${rpsRatio.toFixed(2)}x (target >= 0.6x), p50 ${p50Ratio.toFixed(2)}x (target < 2x)`);
     console.log(`gateway/plain, access log on: req/s ${(logged.rps / p.rps).toFixed(2)}x, p50 ${(logged.p50 / p.p50).toFixed(2)}x`);
+    console.log(
+      `a bare mesh call (same greeter, no HTTP): p50 ${meshCall.toFixed(3)} ms; the floor of the gateway's p50 ratio here, ` +
+        `(plain p50 + mesh call p50) / plain p50: ${((p.p50 + meshCall) / p.p50).toFixed(2)}x`,
+    );
     console.log(rpsRatio >= 0.6 && p50Ratio < 2 ? 'target met' : 'target NOT met');
   } finally {
     await stopAll();
@@ -199,5 +228,6 @@ async function drive(): Promise<void> {
 
 const mode = process.argv[2];
 if (mode === 'serve-gateway') await serveGateway();
+else if (mode === 'mesh-call') await measureMeshCall();
 else if (mode === 'serve-plain') await servePlain();
 else await drive();
