@@ -71,6 +71,12 @@ export function readBody(request: FastifyRequest, limit: number): Promise<Buffer
   if (!source || source.readableEnded || (declared === '0' && request.headers['transfer-encoding'] === undefined)) {
     return Promise.resolve(EMPTY);
   }
+  if (source === request.raw && request.raw.complete && !source.readableFlowing) {
+    // The parser already holds the whole message (a small body arrives with its headers): take
+    // it at once, as one buffer, rather than after the stream's data and end events.
+    const whole = (source.read() as Buffer | null) ?? EMPTY;
+    return whole.length > limit ? Promise.reject(tooLarge(limit)) : Promise.resolve(whole);
+  }
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -3,6 +3,7 @@
  * arguments, error mapping to HTTP statuses, deadlines, body limits, balancing between
  * instances, and routes that appear and disappear as services come and go.
  */
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killAll, type Started as Proc } from '../helpers/procs.js';
 import { instancesOf, post, startGatewayProc, startService, until, type GatewayProc } from './helpers.js';
@@ -115,6 +116,19 @@ describe('POST /<service>/<method>', () => {
     expect(chunked.status).toBe(413);
   });
 
+  it('reads a body that arrives with its headers, in pieces, or chunked', async () => {
+    const body = '{"a":20,"b":22}';
+    const whole = `POST /calc/add HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`;
+    expect(await rawHttp(gw, [whole])).toMatch(/^HTTP\/1\.1 200[\s\S]*\r\n\r\n42$/);
+    // The handler runs before the rest of the body has arrived: it must wait for it.
+    expect(await rawHttp(gw, [whole.slice(0, -6), whole.slice(-6)])).toMatch(/^HTTP\/1\.1 200[\s\S]*\r\n\r\n42$/);
+    const chunk = (s: string) => `${s.length.toString(16)}\r\n${s}\r\n`;
+    const chunked = `POST /calc/add HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n`;
+    expect(await rawHttp(gw, [chunked + chunk(body.slice(0, 7)) + chunk(body.slice(7)) + '0\r\n\r\n'])).toMatch(/^HTTP\/1\.1 200[\s\S]*\r\n\r\n42$/);
+    const big = `{"a":1,"b":2,"pad":"${'z'.repeat(5000)}"}`;
+    expect(await rawHttp(gw, [chunked + chunk(big) + '0\r\n\r\n'])).toMatch(/^HTTP\/1\.1 413/);
+  });
+
   it('answers 405 for an RPC method called with GET when the service publishes no HTTP handler', async () => {
     const plain = await startService(gw, { SVC_NAME: 'plain', SVC_HTTP: '0' });
     await until(async () => (await instancesOf(gw, 'plain')) === 1, 10_000, 'plain');
@@ -166,3 +180,18 @@ describe('instances and membership', () => {
     expect(Date.now() - after).toBeLessThan(1000);
   });
 });
+
+/** Write a raw HTTP/1.1 request in pieces, 100 ms apart; resolves with all the connection read. */
+function rawHttp(gw: GatewayProc, pieces: string[]): Promise<string> {
+  const { hostname, port } = new URL(gw.url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    let out = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (out += d));
+    socket.on('end', () => resolve(out));
+    socket.on('error', reject);
+    socket.setTimeout(5000, () => socket.destroy(new Error(`no complete answer in 5 s: ${out}`)));
+    pieces.forEach((piece, i) => setTimeout(() => socket.write(piece), i * 100));
+  });
+}
