@@ -63,6 +63,15 @@ export class MeshError extends Error {
   }
 
   /**
+   * This error as one that no longer promises that nothing ran: what a handler throws, even
+   * when it is the "not processed" failure of the handler's own call to another service.
+   */
+  processed(): MeshError {
+    if (!this.notProcessed) return this;
+    return new MeshError(this.code, this.message, { details: this.details, remoteName: this.remoteName, cause: this });
+  }
+
+  /**
    * Any thrown value as a MeshError. Plain errors thrown by a handler become UNKNOWN with
    * their name and message kept, so the caller sees e.g. `TypeError: x is undefined`.
    */

@@ -153,7 +153,7 @@ export class Mesh implements MeshNode, ConnectionHost {
     for (let attempt = 0; ; attempt++) {
       const inst = this.#pick(head.namespace, head.service, options?.stickyKey, excluded);
       try {
-        if (!inst.link) return await this.#local.call(target, payload, { ...options, deadline });
+        if (!inst.link) return await this.#local.call(target, payload, { ...options, deadline }).catch(handlerRan);
         return await inst.link.request(head, codecId, payload, options?.signal, names);
       } catch (err) {
         if (!(err instanceof MeshError) || !err.notProcessed || attempt >= MAX_RETRIES) throw err;
@@ -432,6 +432,11 @@ export class Mesh implements MeshNode, ConnectionHost {
     this.#state = 'closed';
     this.#notify();
   }
+}
+
+/** An error from our own instance: its handler ran (see MeshError.processed). */
+function handlerRan(err: unknown): never {
+  throw err instanceof MeshError ? err.processed() : err;
 }
 
 function sleep(ms: number): Promise<void> {

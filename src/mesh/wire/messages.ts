@@ -109,10 +109,13 @@ export interface ErrorBody extends WireError {
   notProcessed?: boolean;
 }
 
+/**
+ * The error reply to a request that reached a handler, so never `notProcessed`: a handler
+ * that failed on its own call to another service (which may have been "not processed") did run,
+ * and running it again elsewhere could repeat what it did.
+ */
 export function encodeError(err: MeshError): Buffer {
-  const body: ErrorBody = err.toWire();
-  if (err.notProcessed) body.notProcessed = true;
-  return Buffer.from(JSON.stringify(body));
+  return Buffer.from(JSON.stringify(err.toWire()));
 }
 
 export function decodeError(body: Buffer): MeshError {
