@@ -48,7 +48,8 @@ abstract class GrpcCaller implements Caller {
 
   abstract call(target: CallTarget, payload: Uint8Array, options?: CallOptions): Promise<Uint8Array>;
 
-  protected invoke(fn: Unary, request: unknown, md: GrpcMetadata, options: CallOptions | undefined): Promise<unknown> {
+  /** `map` shapes the response inside the callback: no second promise per call. */
+  protected invoke(fn: Unary, request: unknown, md: GrpcMetadata, options: CallOptions | undefined, map?: (res: unknown) => unknown): Promise<unknown> {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(new MeshError('CANCELLED', 'call cancelled before it started', { notProcessed: true }));
     const now = Date.now();
@@ -60,7 +61,7 @@ abstract class GrpcCaller implements Caller {
       const call = fn(request, md, { deadline }, (err, res) => {
         signal?.removeEventListener('abort', onAbort);
         if (err) reject(fromServiceError(err));
-        else resolve(res);
+        else resolve(map ? map(res) : res);
       });
       signal?.addEventListener('abort', onAbort, { once: true });
     });
@@ -95,6 +96,8 @@ export class GrpcClient extends GrpcCaller {
     this.#client.close();
   }
 }
+
+const resultOf = (res: unknown) => (res as Record<string, unknown>).result;
 
 interface Route {
   fn: Unary;
@@ -139,8 +142,7 @@ export class GrpcProtoClient extends GrpcCaller {
     } catch (err) {
       return Promise.reject(err);
     }
-    const call = this.invoke(route.fn, args, new GrpcMetadata(), options);
-    return route.wrapResult ? call.then((res) => (res as Record<string, unknown>).result) : call;
+    return this.invoke(route.fn, args, new GrpcMetadata(), options, route.wrapResult ? resultOf : undefined);
   }
 
   /** The rpc of a target, remembered per target object (typed clients reuse one per method). */

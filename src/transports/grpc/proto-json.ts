@@ -24,6 +24,15 @@ const LIST_VALUE = '.google.protobuf.ListValue';
 
 const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 
+/** A type's full name, remembered: protobufjs builds it by walking the parents on every read. */
+const fullNames = new WeakMap<protobuf.ReflectionObject, string>();
+function fullNameOf(t: protobuf.ReflectionObject | null): string | undefined {
+  if (!t) return undefined;
+  let name = fullNames.get(t);
+  if (name === undefined) fullNames.set(t, (name = t.fullName));
+  return name;
+}
+
 /** A protobufjs root over .proto files (well-known imports resolve to protobufjs's own copies). */
 export function loadProtoRoot(files: string | string[], includeDirs: string[] = []): protobuf.Root {
   const root = new protobuf.Root();
@@ -63,7 +72,7 @@ export function decodeWire(type: Type, bytes: Uint8Array): Obj {
 // ---- protobufjs message -> wire form ----
 
 function messageToWire(type: Type, msg: Obj): unknown {
-  switch (type.fullName) {
+  switch (fullNameOf(type)) {
     case TIMESTAMP:
       return new Date(Number(msg.seconds ?? 0) * 1000 + Math.floor(Number(msg.nanos ?? 0) / 1e6)).toISOString();
     case VALUE:
@@ -126,7 +135,7 @@ function listToJson(l: Obj): unknown[] {
 // ---- wire form -> object for Type.fromObject (which itself takes decimal and base64 strings) ----
 
 function messageFromWire(type: Type, value: unknown): unknown {
-  switch (type.fullName) {
+  switch (fullNameOf(type)) {
     case TIMESTAMP:
       return timestampFromWire(value);
     case VALUE:
@@ -142,7 +151,7 @@ function messageFromWire(type: Type, value: unknown): unknown {
   for (const field of type.fieldsArray) {
     const v = obj[field.name];
     // Absent; but a null is itself a value where the field is a google.protobuf.Value.
-    if (v === undefined || (v === null && field.resolvedType?.fullName !== VALUE)) continue;
+    if (v === undefined || (v === null && fullNameOf(field.resolvedType) !== VALUE)) continue;
     if (field.map) {
       const entries: Obj = {};
       for (const [k, e] of Object.entries(v as Obj)) entries[k] = elementFromWire(field, e);
