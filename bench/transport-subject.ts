@@ -6,7 +6,7 @@
  * sets up two subjects and prints their p50s measured with calls interleaved one by one. Every
  * measurement stops after BENCH_SECONDS.
  *
- *   node bench/.build/transport-subject.mjs <subject> | pair <bare>,<ours>
+ *   node bench/.build/transport-subject.mjs <subject> | pair <bare>,<ours> | count <subject> <n>
  */
 import { resolve } from 'node:path';
 import { Server, ServerCredentials, credentials, loadPackageDefinition, type ServiceError } from '@grpc/grpc-js';
@@ -194,6 +194,18 @@ try {
     const [bareTput, oursTput] = await pairedThroughput(subjects[0], subjects[1], ms);
     console.log(`PAIR ${JSON.stringify({ bare, ours, bareTput, oursTput })}`);
     for (const s of subjects) await s.close();
+    process.exit(0);
+  }
+  if (name === 'count') {
+    // `count <subject> <n>`: 1,000 calls to warm up, then n calls at 16 in flight, and exit. Run
+    // it under `valgrind --tool=callgrind` for two values of n: the difference of the totals over
+    // the difference of n is what one call costs in instructions, the same on a busy machine.
+    const [key, n] = [second, Number(process.argv[4])];
+    const subject = await SUBJECTS[key]();
+    await measureThroughput(subject.call, 16, 600_000, 1000);
+    await measureThroughput(subject.call, 16, 600_000, n);
+    console.log(`COUNTED ${n}`);
+    await subject.close();
     process.exit(0);
   }
   const setup = SUBJECTS[name];
