@@ -2,10 +2,14 @@
  * Retrying elsewhere is only safe when no handler ran. A handler that fails because its own
  * call to another service was "not processed" (no instance of that service) did run, so its
  * caller must not retry it on another instance, whether it ran remotely or in the caller's own
- * process. Three mesh nodes in this process, linked over loopback.
+ * process. And a reply that does promise no handler ran is retried on another instance, within
+ * the call. Mesh nodes in this process and a hand-written peer, linked over loopback.
  */
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler, defineService, Mesh, MeshError } from '../../src/index.js';
+import { FrameDecoder } from '../../src/mesh/wire/decoder.js';
+import { encodeFrame, Flags, FrameType } from '../../src/mesh/wire/frame.js';
 import { instancesOf } from '../helpers/cluster.js';
 
 interface Orders {
@@ -73,5 +77,54 @@ describe('retries after a failure', () => {
     // Round robin over three instances: each order placed exactly once, somewhere.
     expect(placed.map((p) => p.split(':')[1]).sort()).toEqual(['o0', 'o1', 'o2', 'o3', 'o4', 'o5']);
     expect(new Set(placed.map((p) => p.split(':')[0]))).toEqual(new Set(['a', 'b', 'caller']));
+  });
+});
+
+describe('retries of calls no handler took', () => {
+  const served: string[] = [];
+  let instance: Mesh;
+  let caller: Mesh;
+  let refused = 0;
+  let closePeer: () => void = () => {};
+
+  beforeAll(async () => {
+    instance = new Mesh({ name: 'a' });
+    instance.publish(createHandler(ordersSpec, { async place(item: string) { served.push(item); return 'placed'; } }));
+    await instance.listen('127.0.0.1:0');
+    caller = new Mesh({ name: 'caller', nodes: [instance.address!] });
+    await caller.listen('127.0.0.1:0');
+    // A peer that offers orders too, and answers every request: "not processed" (as a node
+    // that is going away may), promising that no handler ran.
+    const [host, port] = [caller.address!.split(':')[0], Number(caller.address!.split(':')[1])];
+    const socket = connect({ host, port });
+    const decoder = new FrameDecoder(1 << 20);
+    socket.on('data', (chunk: Buffer) => {
+      for (const f of decoder.push(chunk)) {
+        if (f.type === FrameType.PING) socket.write(encodeFrame(FrameType.PONG, 0, 0));
+        if (f.type !== FrameType.REQUEST) continue;
+        refused++;
+        const body = { code: 'UNAVAILABLE', message: 'not taken here', notProcessed: true };
+        socket.write(encodeFrame(FrameType.RESPONSE, Flags.ERROR, f.streamId, Buffer.from(JSON.stringify(body))));
+      }
+    });
+    const hello = { protocol: 1, id: 'refuser', name: 'refuser', addr: null, port: null, tags: [], version: 1, maxFrame: 1 << 20,
+      services: [{ namespace: 'default', name: 'orders', methods: ['place'] }] };
+    socket.write(encodeFrame(FrameType.HELLO, 0, 0, Buffer.from(JSON.stringify(hello))));
+    closePeer = () => socket.destroy();
+    await until(() => instancesOf(caller, 'orders').length === 2, 'the caller sees both orders instances');
+  });
+
+  afterAll(async () => {
+    closePeer();
+    await Promise.all([caller.close(), instance.close()]);
+  });
+
+  it('retries a call the other instance did not take, and it succeeds where a handler ran', async () => {
+    for (let i = 0; i < 6; i++) {
+      const reply = await caller.call({ service: 'orders', method: 'place' }, Buffer.from(JSON.stringify({ item: `p${i}` })), { codec: 'json' });
+      expect(JSON.parse(Buffer.from(reply).toString())).toBe('placed');
+    }
+    expect(refused).toBeGreaterThan(0); // round robin sent some calls to the refusing peer first
+    expect(served).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5']);
   });
 });
