@@ -94,6 +94,11 @@ describe.skipIf(!natsUp)('NATS server and client', () => {
     const t0 = Date.now();
     await expect(probe.echo('x'.repeat(max + 10))).rejects.toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
     expect(Date.now() - t0).toBeLessThan(100);
+    // A payload within the limit whose headers take it over: refused by the NATS client when
+    // publishing, and just as final (not retried as if nobody had been listening).
+    const t1 = Date.now();
+    await expect(client.call({ service: 'probe', method: 'echo' }, new Uint8Array(max))).rejects.toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
+    expect(Date.now() - t1).toBeLessThan(100);
   });
 
   it('balances a service over instances with a queue group', async () => {

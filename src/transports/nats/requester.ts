@@ -11,7 +11,7 @@ import { MeshError } from '../../core/errors.js';
 interface Pending {
   subject: string;
   resolve(msg: Msg): void;
-  reject(err: MeshError): void;
+  reject(err: unknown): void;
   timer: ReturnType<typeof setTimeout>;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
@@ -40,7 +40,11 @@ export class NatsRequester {
     void nc.closed().then(() => this.#failAll('NATS connection closed'));
   }
 
-  /** Publish `payload` to `subject` and resolve with the reply; failures are MeshErrors. */
+  /**
+   * Publish `payload` to `subject` and resolve with the reply. Failures are MeshErrors, except
+   * that a publish the NATS client refuses (closed, bad subject, over max_payload with headers)
+   * rejects with the client's own error, for mapNatsError to name.
+   */
   request(subject: string, payload: Uint8Array, headers: MsgHdrs, timeoutMs: number, signal?: AbortSignal): Promise<Msg> {
     const inbox = this.#inbox ?? this.#subscribe();
     const token = (this.#next++).toString(36);
@@ -61,7 +65,7 @@ export class NatsRequester {
       try {
         this.#nc.publish(subject, payload, { reply: inbox + token, headers });
       } catch (err) {
-        this.#settle(token, new MeshError('UNAVAILABLE', `NATS publish failed: ${(err as Error).message}`, { cause: err, notProcessed: true }));
+        this.#settle(token, err);
       }
     });
   }
@@ -89,14 +93,15 @@ export class NatsRequester {
     return inbox;
   }
 
-  #settle(token: string, err: MeshError | undefined, msg?: Msg): void {
+  /** Settle a pending call: with `msg` when it is given, else with `err`. */
+  #settle(token: string, err: unknown, msg?: Msg): void {
     const p = this.#pending.get(token);
     if (!p) return; // late reply after a deadline or cancel
     this.#pending.delete(token);
     clearTimeout(p.timer);
     if (p.onAbort) p.signal!.removeEventListener('abort', p.onAbort);
-    if (err) p.reject(err);
-    else p.resolve(msg!);
+    if (msg) p.resolve(msg);
+    else p.reject(err);
   }
 
   #failAll(message: string): void {
