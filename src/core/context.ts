@@ -11,6 +11,16 @@ import { MeshError } from './errors.js';
 
 export type Metadata = Record<string, string>;
 
+/**
+ * Add one entry received from a peer. Keys are the peer's to choose, and `md["__proto__"] = v`
+ * would set the object's prototype (or do nothing) instead of adding an entry; every transport
+ * reads metadata off the wire through this.
+ */
+export function setMetadata(md: Metadata, key: string, value: string): void {
+  if (key === '__proto__') Object.defineProperty(md, key, { value, enumerable: true, writable: true, configurable: true });
+  else md[key] = value;
+}
+
 export interface CallContextInit {
   namespace?: string;
   service: string;

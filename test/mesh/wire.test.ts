@@ -95,6 +95,14 @@ describe('REQUEST body', () => {
     );
   });
 
+  it('keeps a metadata key named __proto__ as an entry (the property test above once found it lost)', () => {
+    const metadata = JSON.parse('{"__proto__":"p","tenant":"acme"}') as Record<string, string>;
+    const frame = encodeRequest(3, { namespace: 'default', service: 'svc', method: 'm', timeout: 5, metadata }, 0, Buffer.from('{}'));
+    const decoded = decodeRequest(frame[5], frame.subarray(10)).head.metadata!;
+    expect(Object.entries(decoded)).toEqual([['__proto__', 'p'], ['tenant', 'acme']]);
+    expect(Object.getPrototypeOf(decoded)).toBe(Object.prototype);
+  });
+
   it('raises ProtocolError on truncated bodies', () => {
     const frame = encodeRequest(3, { namespace: 'default', service: 'svc', method: 'm', timeout: 5, metadata: { a: 'b' } }, 0, Buffer.from('{}'));
     const body = frame.subarray(10);

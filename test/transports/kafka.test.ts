@@ -52,6 +52,9 @@ describe('Kafka (unit, fake kafkajs)', () => {
     expect(call).toMatchObject({ service: 'hello', method: '', metadata: { tenant: 'acme' } });
     expect(call.deadline).toBeGreaterThan(Date.now());
     expect(() => fromKafkaMessage({ headers: {} })).toThrow('meshrpc-service');
+    // A peer's metadata key "__proto__" stays an entry.
+    const odd = fromKafkaMessage({ headers: { ...headers, 'meshrpc-md-__proto__': Buffer.from('p') } });
+    expect(Object.entries(odd.metadata)).toContainEqual(['__proto__', 'p']);
     expect(nextOffset('9007199254740993')).toBe('9007199254740994');
   });
 

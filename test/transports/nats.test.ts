@@ -11,6 +11,8 @@ import { Microservice } from '../../src/microservice/index.js';
 import { greeterClient, greeterHandler } from '../../examples/greeter/greeter.mesh.js';
 import { Greeter } from '../../examples/greeter/service.js';
 import { NATS_URL, broker } from '../helpers/brokers.js';
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import { readRequestHeaders } from '../../src/transports/nats/wire.js';
 
 const natsUp = await broker('NATS', NATS_URL);
 
@@ -32,6 +34,15 @@ const probeImpl = (id: string): Probe => ({
   },
   whoami: async () => ({ id, meta: currentContext()!.metadata, remaining: currentContext()!.remaining }),
   echo: async (data) => data.length,
+});
+
+describe('NATS request headers', () => {
+  it('keep a peer\'s metadata key named __proto__ as an entry', () => {
+    const h = natsHeaders();
+    h.set('meshrpc-md-__proto__', 'p');
+    h.set('meshrpc-md-tenant', 'acme');
+    expect(Object.entries(readRequestHeaders(h).metadata)).toEqual([['__proto__', 'p'], ['tenant', 'acme']]);
+  });
 });
 
 describe.skipIf(!natsUp)('NATS server and client', () => {

@@ -4,7 +4,7 @@
  */
 import { DEFAULT_NAMESPACE, type ServiceInfo } from '../../core/endpoint.js';
 import { MeshError, type WireError } from '../../core/errors.js';
-import type { Metadata } from '../../core/context.js';
+import { setMetadata, type Metadata } from '../../core/context.js';
 import { Flags, FrameType, HEADER_SIZE, writeHeader } from './frame.js';
 import { ProtocolError } from './decoder.js';
 
@@ -93,7 +93,7 @@ function parseMetadata(json: string): Metadata {
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new ProtocolError('REQUEST metadata is not an object');
   const out: Metadata = {};
-  for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
+  for (const [k, v] of Object.entries(value)) if (typeof v === 'string') setMetadata(out, k, v);
   return out;
 }
 

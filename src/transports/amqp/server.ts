@@ -9,7 +9,7 @@
  */
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { codecByName, type CodecName } from '../../core/codec.js';
-import { CallContext, type Metadata } from '../../core/context.js';
+import { CallContext, setMetadata, type Metadata } from '../../core/context.js';
 import { MeshError } from '../../core/errors.js';
 import { DEFAULT_STOP_TIMEOUT, DispatchServer, type StopOptions } from '../../microservice/server.js';
 import { Link } from './link.js';
@@ -95,7 +95,7 @@ export class AmqpServer extends DispatchServer {
       if (!service) throw new MeshError('INVALID_ARGUMENT', `message without a ${H_SERVICE} header`);
       const deadline = Number(h[H_DEADLINE]) || undefined;
       const metadata: Metadata = {};
-      for (const [k, v] of Object.entries(h)) if (k.startsWith(H_META)) metadata[k.slice(H_META.length)] = String(v);
+      for (const [k, v] of Object.entries(h)) if (k.startsWith(H_META)) setMetadata(metadata, k.slice(H_META.length), String(v));
       ctx = new CallContext({ namespace, service, method: str(h[H_METHOD]) ?? '', deadline, metadata, codec: codecByName((str(h[H_CODEC]) ?? 'json') as CodecName) });
       if (deadline !== undefined && deadline <= Date.now()) throw new MeshError('DEADLINE_EXCEEDED', 'deadline passed before the message was consumed');
     } catch (err) {

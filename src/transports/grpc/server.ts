@@ -11,7 +11,7 @@
  */
 import { Server as GrpcJsServer, ServerCredentials, type ChannelOptions, type Metadata as GrpcMetadata, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import { codecByName, type CodecName } from '../../core/codec.js';
-import { CallContext, type Metadata } from '../../core/context.js';
+import { CallContext, setMetadata, type Metadata } from '../../core/context.js';
 import { DEFAULT_NAMESPACE } from '../../core/endpoint.js';
 import { MeshError } from '../../core/errors.js';
 import { DEFAULT_STOP_TIMEOUT, DispatchServer, type StopOptions } from '../../microservice/server.js';
@@ -196,7 +196,7 @@ function userMetadata(md: GrpcMetadata): Metadata {
   const out: Metadata = {};
   for (const [k, v] of Object.entries(md.getMap())) {
     if (typeof v !== 'string' || k.startsWith('grpc-') || k.startsWith('meshrpc-') || k === 'user-agent' || k.startsWith(':')) continue;
-    out[k] = v;
+    setMetadata(out, k, v);
   }
   return out;
 }

@@ -7,7 +7,7 @@ import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 import type { CallOptions, CallTarget } from '../../core/caller.js';
 import { deadlineOf } from '../../core/caller.js';
 import { codecByName, type Codec, type CodecName } from '../../core/codec.js';
-import type { Metadata } from '../../core/context.js';
+import { setMetadata, type Metadata } from '../../core/context.js';
 import { DEFAULT_NAMESPACE } from '../../core/endpoint.js';
 import { MeshError } from '../../core/errors.js';
 
@@ -54,7 +54,7 @@ export function fromKafkaMessage(message: Pick<KafkaMessage, 'headers'>): Incomi
   const service = text(h[H_SERVICE]);
   if (!service) throw new MeshError('INVALID_ARGUMENT', `message without a ${H_SERVICE} header`);
   const metadata: Metadata = {};
-  for (const k of Object.keys(h)) if (k.startsWith(H_META)) metadata[k.slice(H_META.length)] = text(h[k]) ?? '';
+  for (const k of Object.keys(h)) if (k.startsWith(H_META)) setMetadata(metadata, k.slice(H_META.length), text(h[k]) ?? '');
   const d = Number(text(h[H_DEADLINE]));
   return {
     service,

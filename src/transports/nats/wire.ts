@@ -7,7 +7,7 @@
  */
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 import { codecByName, type Codec, type CodecName } from '../../core/codec.js';
-import type { Metadata } from '../../core/context.js';
+import { setMetadata, type Metadata } from '../../core/context.js';
 import { MeshError, type WireError } from '../../core/errors.js';
 
 export const DEFAULT_PREFIX = 'meshrpc';
@@ -93,7 +93,7 @@ export function readRequestHeaders(h: MsgHdrs | undefined, now = Date.now()): Re
   const deadline = t && /^\d+$/.test(t) ? now + Number(t) : undefined;
   const codec = codecByName((h.get(H_CODEC) || 'json') as CodecName);
   for (const key of h.keys()) {
-    if (key.toLowerCase().startsWith(H_META)) metadata[key.slice(H_META.length)] = h.get(key);
+    if (key.toLowerCase().startsWith(H_META)) setMetadata(metadata, key.slice(H_META.length), h.get(key));
   }
   return { deadline, codec, metadata };
 }
