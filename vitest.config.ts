@@ -9,6 +9,7 @@ export default defineConfig({
     // (the same map as tsconfig.json's paths, which tsx and tsc read).
     alias: Object.entries({
       meshrpc: 'src/index.ts',
+      'meshrpc/runtime': 'src/runtime/index.ts',
       'meshrpc/gateway': 'src/gateway/index.ts',
       'meshrpc/grpc': 'src/transports/grpc/index.ts',
       'meshrpc/nats': 'src/transports/nats/index.ts',
