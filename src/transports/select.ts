@@ -7,13 +7,21 @@ import type { CodecName } from '../core/codec.js';
 import { MeshError } from '../core/errors.js';
 import type { MeshNode } from '../core/node.js';
 import type { MeshOptions } from '../mesh/options.js';
-import type { NatsMeshOptions } from './nats/mesh.js';
 
 export interface CreateMeshOptions extends MeshOptions {
   /** Overrides MESHRPC_TRANSPORT: "mesh", or a nats:// URL (comma-separated for several). */
   transport?: string;
   /** Options only the NATS engine reads. */
-  nats?: Omit<NatsMeshOptions, 'name' | 'servers' | 'codec' | 'defaultTimeout'>;
+  // Only plain options here (not `connection`): the root entry's types must not pull in the NATS
+  // client's declarations, which a consumer would then type-check (skipLibCheck: false).
+  nats?: {
+    /** Subject prefix. Default "meshrpc". */
+    prefix?: string;
+    /** How often this node announces its services, in ms. Default 1000. */
+    announceInterval?: number;
+    /** How long close() waits for in-flight calls, in ms. Default 10 000. */
+    drainTimeout?: number;
+  };
   codec?: CodecName;
 }
 
