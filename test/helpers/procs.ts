@@ -23,11 +23,46 @@ export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Start `entry` and resolve once a line starting with `readyPrefix` appears (its other words become `ready`). */
 export function startTs(entry: string, env: Record<string, string | undefined>, readyPrefix = 'READY', readyTimeout = 15_000): Promise<Started> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
-    cwd: repoRoot,
+  return startCommand(process.execPath, ['--import', 'tsx', entry], { env, readyPrefix, readyTimeout });
+}
+
+export interface StartOptions {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  readyPrefix?: string;
+  readyTimeout?: number;
+  /**
+   * Run it in a process group of its own and signal the whole group: for launchers such as npx,
+   * which do not pass SIGTERM on to the program they started.
+   */
+  group?: boolean;
+}
+
+const grouped = new WeakSet<ChildProcess>();
+
+/** Signal a started process, or its whole group when it was started with `group`. */
+function signal(proc: ChildProcess, sig: NodeJS.Signals): void {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  if (grouped.has(proc) && proc.pid !== undefined) {
+    try {
+      process.kill(-proc.pid, sig);
+    } catch {
+      // The group is already gone.
+    }
+  } else proc.kill(sig);
+}
+
+/** Start any command the same way: resolve on its ready line, reject if it exits or times out first. */
+export function startCommand(command: string, args: readonly string[], options: StartOptions = {}): Promise<Started> {
+  const { cwd = repoRoot, env = {}, readyPrefix = 'READY', readyTimeout = 15_000, group = false } = options;
+  const entry = [command, ...args].join(' ');
+  const proc = spawn(command, args, {
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: group,
   });
+  if (group) grouped.add(proc);
   live.add(proc);
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
@@ -41,17 +76,17 @@ export function startTs(entry: string, env: Record<string, string | undefined>, 
     ready: [],
     output: () => out,
     stop: () => {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      signal(proc, 'SIGTERM');
       return exited;
     },
     kill: async () => {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+      signal(proc, 'SIGKILL');
       await exited;
     },
   };
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
+      signal(proc, 'SIGKILL');
       reject(new Error(`${entry} not ready after ${readyTimeout} ms:\n${out}`));
     }, readyTimeout);
     const onData = () => {
@@ -78,7 +113,7 @@ export async function killAll(): Promise<void> {
         new Promise<void>((resolve) => {
           if (p.exitCode !== null || p.signalCode !== null) return resolve();
           p.once('exit', () => resolve());
-          p.kill('SIGKILL');
+          signal(p, 'SIGKILL');
         }),
     ),
   );
