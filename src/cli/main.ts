@@ -4,6 +4,7 @@
  */
 import type { Command as CommandType } from 'commander';
 import { Command } from 'commander';
+import { certsCommand } from './certs.js';
 import { exposeCommand } from './expose.js';
 import { registerGatewayCommand } from './gateway.js';
 import { processIO, type CliIO } from './io.js';
@@ -19,6 +20,7 @@ export type CommandRegistrar = (program: CommandType, ctx: CommandContext) => vo
 export const COMMANDS: CommandRegistrar[] = [
   (program, ctx) => program.addCommand(exposeCommand(ctx.io, ctx.setExitCode)),
   (program) => registerGatewayCommand(program),
+  (program, ctx) => program.addCommand(certsCommand(ctx.io, ctx.setExitCode)),
 ];
 
 export function buildProgram(ctx: CommandContext): Command {
