@@ -11,9 +11,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { broker, NATS_URL } from '../helpers/brokers.js';
 import { killAll, repoRoot, startCommand } from '../helpers/procs.js';
 
 const run = promisify(execFile);
+const nats = await broker('NATS', NATS_URL);
 const MINUTE = 60_000;
 
 interface PackResult {
@@ -70,6 +72,27 @@ async function groupGone(pgid: number, ms: number): Promise<boolean> {
     }
   }
   return false;
+}
+
+/** Start `npx meshrpc gateway` in the project, call greet through it (and once badly), stop it. */
+async function callThroughGateway(flags: string[], env: Record<string, string> = {}): Promise<void> {
+  const gateway = await startCommand('npx', ['meshrpc', 'gateway', '--listen', '127.0.0.1:0', '--require', 'greeter', ...flags], {
+    cwd: project,
+    env: userEnv(env),
+    readyPrefix: 'meshrpc gateway:',
+    readyTimeout: MINUTE,
+    group: true,
+  });
+  const http = /http (\S+?),/.exec(gateway.output())?.[1];
+  expect(http).toBeDefined();
+  const post = (body: string) => fetch(`http://${http}/greeter/greet`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const res = await post('{"name":"Max"}');
+  expect(res.status).toBe(200);
+  expect(await res.json()).toBe('Hello, Max');
+  expect((await post('{"name":1}')).status).toBe(400);
+  // SIGTERM went to npx and the gateway it runs: both end, and nothing of the group is left.
+  await gateway.stop();
+  expect(await groupGone(gateway.proc.pid!, 10_000)).toBe(true);
 }
 
 beforeAll(async () => {
@@ -177,22 +200,17 @@ describe('the Quick start in a new project', () => {
 
   it('answers over HTTP through npx meshrpc gateway', async () => {
     expect(seed).not.toBe('');
-    const gateway = await startCommand('npx', ['meshrpc', 'gateway', '--listen', '127.0.0.1:0', '--mesh', '127.0.0.1:0', '--nodes', seed, '--require', 'greeter'], {
-      cwd: project,
-      env: userEnv(),
-      readyPrefix: 'meshrpc gateway:',
-      readyTimeout: MINUTE,
-      group: true,
-    });
-    const http = /http (\S+?),/.exec(gateway.output())?.[1];
-    expect(http).toBeDefined();
-    const res = await fetch(`http://${http}/greeter/greet`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"Max"}' });
-    expect(res.status).toBe(200);
-    expect(await res.json()).toBe('Hello, Max');
-    const bad = await fetch(`http://${http}/greeter/greet`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":1}' });
-    expect(bad.status).toBe(400);
-    // SIGTERM went to npx and the gateway it runs: both end, and nothing of the group is left.
-    await gateway.stop();
-    expect(await groupGone(gateway.proc.pid!, 10_000)).toBe(true);
+    await callThroughGateway(['--mesh', '127.0.0.1:0', '--nodes', seed]);
+  }, 2 * MINUTE);
+
+  it.skipIf(!nats)('runs the same service, callers and gateway on NATS, by one setting', async () => {
+    // A subject prefix of its own: other tests may run greeters on the same NATS meanwhile.
+    const transport = { MESHRPC_TRANSPORT: NATS_URL, MESHRPC_NATS_PREFIX: `consumer${process.pid}` };
+    await startCommand(process.execPath, ['dist/serve.js'], { cwd: project, env: userEnv(transport) });
+    const esm = await inProject(process.execPath, ['dist/call.js'], transport, MINUTE);
+    expect(esm.stdout.trim().split('\n')[0]).toBe('Hello, Max');
+    const cjs = await inProject(process.execPath, ['call.cjs'], transport, MINUTE);
+    expect(cjs.stdout.trim()).toBe('Hello, CommonJS');
+    await callThroughGateway([], transport);
   }, 2 * MINUTE);
 });
