@@ -1,0 +1,115 @@
+/**
+ * A node's TLS material: the CA bundle it trusts (one file, several CAs during a rotation), its
+ * own certificate and key. Loading checks what a handshake would only reveal later: the
+ * certificate chains to a trusted CA, is within its dates, and names one spiffe identity in
+ * the CA's trust domain. Files are watched and reloaded; a bad new set is refused and the old
+ * one kept, so a half-written rotation never takes a node off the mesh.
+ */
+import { createSecureContext, type SecureContext } from 'node:tls';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { MeshError } from '../core/errors.js';
+import { identityOfCertificate, type Identity } from './identity.js';
+
+export interface TlsFiles {
+  /** PEM file of the trusted CA certificates (MESHRPC_TLS_CA). */
+  ca: string;
+  /** PEM file of this node's certificate, optionally followed by intermediates (MESHRPC_TLS_CERT). */
+  cert: string;
+  /** PEM file of this node's private key (MESHRPC_TLS_KEY). */
+  key: string;
+}
+
+/** One loaded, checked set of material. */
+export interface LoadedMaterial {
+  identity: Identity;
+  context: SecureContext;
+  notAfter: Date;
+  /** The raw PEM, for servers that take options rather than a context. */
+  pem: { ca: string; cert: string; key: string };
+}
+
+/** Warn when less than this share of a certificate's lifetime is left (as cert-manager renews at 2/3). */
+const EXPIRY_WARNING_SHARE = 1 / 3;
+
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+function certificatesIn(pem: string, what: string): X509Certificate[] {
+  const blocks = pem.match(PEM_CERT) ?? [];
+  if (blocks.length === 0) throw new MeshError('FAILED_PRECONDITION', `${what} holds no PEM certificate`);
+  return blocks.map((b) => new X509Certificate(b));
+}
+
+function readPem(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new MeshError('FAILED_PRECONDITION', `cannot read the ${what} ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** Read and check the three files; throws FAILED_PRECONDITION saying what is wrong and with which file. */
+export function loadMaterial(files: TlsFiles, now = new Date()): LoadedMaterial {
+  const pem = { ca: readPem(files.ca, 'CA file'), cert: readPem(files.cert, 'certificate'), key: readPem(files.key, 'key') };
+  const cas = certificatesIn(pem.ca, `the CA file ${files.ca}`);
+  const [leaf] = certificatesIn(pem.cert, `the certificate ${files.cert}`);
+  const issuer = cas.find((ca) => leaf!.checkIssued(ca) && leaf!.verify(ca.publicKey));
+  if (!issuer) throw new MeshError('FAILED_PRECONDITION', `${files.cert} is not signed by any CA in ${files.ca}`);
+  checkDates(leaf!, files.cert, now);
+  const identity = identityOfCertificate(leaf!);
+  if (!identity) throw new MeshError('FAILED_PRECONDITION', `${files.cert} names no spiffe://<trust domain>/<name> identity (issue it with \`meshrpc certs issue <name>\`)`);
+  let context: SecureContext;
+  try {
+    context = createSecureContext({ ...pem, minVersion: 'TLSv1.3' });
+  } catch (err) {
+    throw new MeshError('FAILED_PRECONDITION', `${files.key} does not fit ${files.cert}: ${(err as Error).message}`);
+  }
+  return { identity, context, notAfter: new Date(leaf!.validTo), pem };
+}
+
+function checkDates(cert: X509Certificate, file: string, now: Date): void {
+  const from = new Date(cert.validFrom);
+  const to = new Date(cert.validTo);
+  if (now < from) throw new MeshError('FAILED_PRECONDITION', `${file} is not valid yet: valid from ${from.toISOString()}`);
+  if (now > to) throw new MeshError('FAILED_PRECONDITION', `${file} expired at ${to.toISOString()}: issue a new one (meshrpc certs issue)`);
+}
+
+/** Whether a certificate valid from `from` to `to` is in the last part of its lifetime at `now`. */
+export function expiresSoon(from: Date, to: Date, now = new Date()): boolean {
+  const life = to.getTime() - from.getTime();
+  return to.getTime() - now.getTime() < life * EXPIRY_WARNING_SHARE;
+}
+
+export interface WatchOptions {
+  /** How often the files' modification times are polled. Default 2 s. */
+  interval?: number;
+  onReload(material: LoadedMaterial): void;
+  onError(err: MeshError): void;
+}
+
+/**
+ * Poll the files (polling, not inotify: Kubernetes swaps secret volumes by symlink, which
+ * inotify on the old inode misses) and reload on change. Returns a stop function.
+ */
+export function watchMaterial(files: TlsFiles, options: WatchOptions): () => void {
+  const interval = options.interval ?? 2000;
+  const paths = [...new Set([files.ca, files.cert, files.key])];
+  let pending: NodeJS.Timeout | undefined;
+  const changed = () => {
+    // A rotation writes several files: reload once, shortly after the last write.
+    clearTimeout(pending);
+    pending = setTimeout(() => {
+      try {
+        options.onReload(loadMaterial(files));
+      } catch (err) {
+        options.onError(err as MeshError);
+      }
+    }, 200);
+    pending.unref();
+  };
+  for (const p of paths) watchFile(p, { interval, persistent: false }, changed);
+  return () => {
+    clearTimeout(pending);
+    for (const p of paths) unwatchFile(p, changed);
+  };
+}
