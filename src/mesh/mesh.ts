@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
 import { deadlineOf, type CallOptions, type CallTarget } from '../core/caller.js';
 import { codecByName, type Codec } from '../core/codec.js';
@@ -14,6 +14,7 @@ import { CallContext } from '../core/context.js';
 import { DEFAULT_NAMESPACE, Dispatcher, type ServiceInfo } from '../core/endpoint.js';
 import { MeshError } from '../core/errors.js';
 import { waitForServices, type MeshNode, type Publishable, type ServiceView } from '../core/node.js';
+import { resolveLinkSecurity, type LinkSecurity, type PeerIdentity } from '../security/link.js';
 import { LocalCaller } from '../service/local.js';
 import { Rendezvous, strategyByName, type Strategy } from './balancer.js';
 import { formatHostPort, parseHostPort } from './config.js';
@@ -60,6 +61,11 @@ export class Mesh implements MeshNode, ConnectionHost {
   #closing: Promise<void> | undefined;
   #gossipScheduled = false;
   #address: string | undefined;
+  #links: LinkSecurity | undefined;
+  /** The identity each link's peer proved with its certificate (TLS links only). */
+  readonly #peerIdentities = new WeakMap<Connection, NonNullable<PeerIdentity>>();
+  /** Plaintext dials refused by policy, logged once each. */
+  readonly #refusedDials = new Set<string>();
 
   constructor(options: MeshOptions) {
     this.options = resolveOptions(options);
@@ -99,6 +105,7 @@ export class Mesh implements MeshNode, ConnectionHost {
 
   async listen(address?: string | number): Promise<void> {
     if (this.#state !== 'new') throw new MeshError('FAILED_PRECONDITION', 'listen() was already called');
+    this.#links = resolveLinkSecurity({ tls: this.options.tls, insecure: this.options.insecure, log: (level, msg, extra) => this.log(level, msg, extra) });
     this.#state = 'running';
     const where = address ?? this.options.listen;
     if (where !== undefined) await this.#startServer(where);
@@ -276,7 +283,7 @@ export class Mesh implements MeshNode, ConnectionHost {
     return endpoint.handleStream(ctx, head, body);
   }
 
-  log(level: 'debug' | 'info' | 'warn', msg: string, extra?: object): void {
+  log(level: 'debug' | 'info' | 'warn' | 'error', msg: string, extra?: object): void {
     this.options.logger[level]({ node: this.name, ...extra }, msg);
   }
 
@@ -348,7 +355,8 @@ export class Mesh implements MeshNode, ConnectionHost {
 
   async #startServer(where: string | number): Promise<void> {
     const { host, port } = typeof where === 'number' ? { host: '0.0.0.0', port: where } : parseHostPort(where);
-    const server = createServer((socket) => this.#accept(socket));
+    this.#links!.assertCanListen(host);
+    const server = this.#links!.createServer((socket, peer) => this.#accept(socket, peer));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -370,14 +378,16 @@ export class Mesh implements MeshNode, ConnectionHost {
         : this.#address;
   }
 
-  #accept(socket: Socket): void {
+  #accept(socket: Socket, peer: PeerIdentity): void {
     if (this.#state !== 'running') {
       socket.destroy();
       return;
     }
     const conn = this.#newConnection(socket, false);
+    if (peer) this.#peerIdentities.set(conn, peer);
     this.#handshakes.set(conn, () => {});
   }
+
 
   #newConnection(socket: Socket, outbound: boolean, addr?: string): Connection {
     const { maxFrameSize, heartbeatInterval, heartbeatTimeout } = this.options;
@@ -387,21 +397,29 @@ export class Mesh implements MeshNode, ConnectionHost {
   #dial(addr: string): Promise<boolean> {
     if (this.#state !== 'running') return Promise.resolve(false);
     const { host, port } = parseHostPort(addr, '127.0.0.1');
+    try {
+      this.#links!.assertCanDial(host);
+    } catch (err) {
+      if (!this.#refusedDials.has(addr)) this.log('error', 'not dialling a peer over plaintext beyond loopback', { addr, error: (err as Error).message });
+      this.#refusedDials.add(addr);
+      return Promise.resolve(false);
+    }
     return new Promise((resolve) => {
-      const socket = connect({ host, port });
+      const socket = this.#links!.connect(host, port, (linked, peer) => {
+        const conn = this.#newConnection(linked, true, addr);
+        if (peer) this.#peerIdentities.set(conn, peer);
+        this.#handshakes.set(conn, (ok) => {
+          clearTimeout(timer);
+          resolve(ok);
+        });
+      });
+      // The connect timeout covers the TLS handshake too: a peer that stalls it is dropped.
       const timer = setTimeout(() => socket.destroy(), this.options.connectTimeout);
       timer.unref();
       socket.once('error', () => {});
       socket.once('close', () => {
         clearTimeout(timer);
         resolve(false);
-      });
-      socket.once('connect', () => {
-        const conn = this.#newConnection(socket, true, addr);
-        this.#handshakes.set(conn, (ok) => {
-          clearTimeout(timer);
-          resolve(ok);
-        });
       });
     });
   }
@@ -422,6 +440,7 @@ export class Mesh implements MeshNode, ConnectionHost {
     this.#state = 'closing';
     this.#dialer?.stop();
     this.#server?.close();
+    this.#links?.close();
     const until = Date.now() + this.options.drainTimeout;
     // Peers acknowledge GOAWAY after every request they sent us before it, so once all have
     // answered, nothing new can arrive; then wait for what we are still serving.

@@ -4,6 +4,7 @@
  * options given in code win.
  */
 import type { CodecName } from '../core/codec.js';
+import type { TlsFiles } from '../security/material.js';
 import type { Strategy, StrategyName } from './balancer.js';
 import { envList, splitList } from './config.js';
 import { defaultLogger, type Logger } from './logger.js';
@@ -38,6 +39,14 @@ export interface MeshOptions {
   /** Balancing for calls without a sticky key. Default: round-robin. */
   strategy?: StrategyName | Strategy;
   logger?: Logger;
+  /**
+   * Mutual TLS on every link: PEM files of the CA bundle, this node's certificate and its key.
+   * Default: MESHRPC_TLS_CA, MESHRPC_TLS_CERT, MESHRPC_TLS_KEY. Without them a node makes only
+   * loopback links (docs/SECURITY.md).
+   */
+  tls?: Partial<TlsFiles>;
+  /** Plaintext links beyond loopback, knowingly. Default: MESHRPC_INSECURE=1. */
+  insecure?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -56,6 +65,8 @@ export interface ResolvedOptions {
   connectTimeout: number;
   strategy: StrategyName | Strategy | undefined;
   logger: Logger;
+  tls: Partial<TlsFiles> | undefined;
+  insecure: boolean | undefined;
 }
 
 export function resolveOptions(o: MeshOptions, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
@@ -76,5 +87,7 @@ export function resolveOptions(o: MeshOptions, env: NodeJS.ProcessEnv = process.
     connectTimeout: o.connectTimeout ?? 3000,
     strategy: o.strategy,
     logger: o.logger ?? defaultLogger(`meshrpc:${o.name}`),
+    tls: o.tls,
+    insecure: o.insecure,
   };
 }

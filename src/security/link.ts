@@ -38,6 +38,8 @@ export interface LinkSecurity {
   certificateStatus(): { notAfter: Date; expiresSoon: boolean } | undefined;
   /** Refuse to listen where plaintext would be reachable beyond loopback. */
   assertCanListen(host: string): void;
+  /** Refuse to send plaintext to a peer beyond loopback. */
+  assertCanDial(host: string): void;
   /** A server whose `onLink` sees only peers that proved an identity (TLS) or any peer (plaintext). */
   createServer(onLink: (socket: Socket, peer: PeerIdentity) => void): Server;
   /** Dial; `onLink` runs once the link is usable (TCP connected, or TLS verified both ways). */
@@ -84,6 +86,10 @@ class PlaintextLinks implements LinkSecurity {
     if (this.insecure || isLoopbackHost(host)) return;
     throw new MeshError('FAILED_PRECONDITION', `refusing to accept plaintext mesh links on ${host}, which other machines can reach: ${HOW_TO}`);
   }
+  assertCanDial(host: string): void {
+    if (this.insecure || isLoopbackHost(host)) return;
+    throw new MeshError('FAILED_PRECONDITION', `refusing to send plaintext mesh traffic to ${host}, beyond loopback: ${HOW_TO}`);
+  }
   createServer(onLink: (socket: Socket, peer: PeerIdentity) => void): Server {
     return createPlainServer((socket) => onLink(socket, undefined));
   }
@@ -125,6 +131,7 @@ class TlsLinks implements LinkSecurity {
   }
 
   assertCanListen(): void {}
+  assertCanDial(): void {}
 
   createServer(onLink: (socket: Socket, peer: PeerIdentity) => void): Server {
     // A server builds its context from PEM options (it ignores a ready-made `secureContext`).

@@ -5,7 +5,6 @@
  * here wrote); plaintext refuses to listen beyond loopback; certificate files reload without
  * dropping a live link.
  */
-import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { Server, Socket } from 'node:net';
@@ -16,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCa, issueCertificate, type CertificatePair } from '../../src/security/certs.js';
 import { isLoopbackHost, resolveLinkSecurity, type LinkSecurity, type PeerIdentity } from '../../src/security/link.js';
 import { loadMaterial } from '../../src/security/material.js';
+import { opensslClient } from '../helpers/openssl.js';
 
 let dir = '';
 let ca: CertificatePair;
@@ -70,22 +70,10 @@ async function until(predicate: () => boolean, ms = 5000): Promise<boolean> {
   return predicate();
 }
 
-/** Run openssl s_client against the port; resolves with what it printed and whether the server sent a byte. */
-function sClient(port: number, extra: string[]): Promise<string> {
-  return new Promise((resolve) => {
-    const p = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_3', '-CAfile', path.join(dir, 'ca.pem'), ...extra], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (out += d));
-    const timer = setTimeout(() => p.kill('SIGKILL'), 5000);
-    p.once('exit', () => {
-      clearTimeout(timer);
-      resolve(out);
-    });
-    // Close stdin after a moment: s_client then ends by itself.
-    setTimeout(() => p.stdin.end(), 500);
-  });
-}
+const sClientText = async (port: number, extra: string[]) => {
+  const { stdout, stderr } = await opensslClient(`127.0.0.1:${port}`, ['-CAfile', path.join(dir, 'ca.pem'), ...extra]);
+  return stdout + stderr;
+};
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'meshrpc-links-'));
@@ -160,12 +148,12 @@ describe('mutual TLS links', () => {
       socket.end('welcome\n');
     });
     const withCert = await files('probe', await issueCertificate({ ca, name: 'probe' }));
-    const ok = await sClient(port, ['-cert', withCert.cert, '-key', withCert.key]);
+    const ok = await sClientText(port, ['-cert', withCert.cert, '-key', withCert.key]);
     expect(ok).toContain('Verify return code: 0 (ok)');
     expect(ok).toContain('welcome');
     expect(peers.map((p) => p?.name)).toEqual(['probe']);
 
-    const refused = await sClient(port, []);
+    const refused = await sClientText(port, []);
     expect(refused).not.toContain('welcome');
     expect(await until(() => logs.some((l) => l.includes('mesh peer refused')))).toBe(true);
     expect(peers).toHaveLength(1);
