@@ -89,6 +89,8 @@ export function createForwarder(deps: ForwardDeps) {
       body.once('close', end);
       if (abort.signal.aborted || reply.raw.destroyed) {
         body.destroy();
+        const tooBig = overLimit(abort);
+        if (tooBig) throw tooBig; // the body outgrew the limit: 413, whatever the handler began
         return reply.code(499).send(); // nobody is listening; this closes the books on the request
       }
       let head: ReturnType<typeof decodeReplyHead>;
@@ -104,7 +106,8 @@ export function createForwarder(deps: ForwardDeps) {
       return reply.send(body);
     } catch (err) {
       end();
-      throw err;
+      // A body cut off at the limit also cancels the stream: report the cause, not the effect.
+      throw overLimit(abort) ?? err;
     }
   }
 
@@ -142,6 +145,12 @@ export function pathAfterService(url: string): string {
 function appendForwarded(existing: string | string[] | undefined, ip: string): string {
   const prior = Array.isArray(existing) ? existing.join(', ') : existing;
   return prior ? `${prior}, ${ip}` : ip;
+}
+
+/** The limit error a forwarding was aborted with, if that is why it was aborted. */
+function overLimit(abort: AbortController): MeshError | undefined {
+  const reason: unknown = abort.signal.reason;
+  return reason instanceof MeshError && reason.code === 'RESOURCE_EXHAUSTED' ? reason : undefined;
 }
 
 /** Copy the request body into the mesh stream, at most `limit` bytes. */

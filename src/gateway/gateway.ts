@@ -17,6 +17,7 @@ import { MeshError } from '../core/errors.js';
 import { formatHostPort, parseHostPort } from '../mesh/config.js';
 import { errorResponse, sendError } from './errors.js';
 import { createForwarder } from './forward.js';
+import { guardRequestTargets } from './paths.js';
 import { GatewayMetrics } from './metrics.js';
 import { OpenApiBuilder, type OpenApiInfo } from './openapi.js';
 import { installAuth, installCors, type AuthOptions, type CorsOptions } from './protect.js';
@@ -105,7 +106,8 @@ export function createGateway(node: MeshNode, options: GatewayOptions = {}): Gat
     },
     serverFactory: (handler) => {
       // Node checks header/request timeouts on this interval (30 s by default: too coarse to protect).
-      const server = createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval: 1000 }, handler);
+      // Targets a handler further on could read as another path never reach routing.
+      const server = createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval: 1000 }, guardRequestTargets(handler));
       server.keepAliveTimeout = options.keepAliveTimeout ?? 72_000;
       return server;
     },
