@@ -10,6 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { fastify, LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { pino, type Logger } from 'pino';
 import type { MeshNode } from '../core/node.js';
@@ -21,6 +22,7 @@ import { guardRequestTargets } from './paths.js';
 import { GatewayMetrics } from './metrics.js';
 import { OpenApiBuilder, type OpenApiInfo } from './openapi.js';
 import { installAuth, installCors, type AuthOptions, type CorsOptions } from './protect.js';
+import { installRateLimit, type RateLimitOptions } from './rate-limit.js';
 import { rpcRoute } from './rpc.js';
 import { ServiceTable } from './services.js';
 
@@ -53,6 +55,10 @@ export interface GatewayOptions {
   metrics?: boolean | { defaultMetrics?: boolean };
   /** Title and version for /openapi.json; false to leave it out. */
   openapi?: OpenApiInfo | false;
+  /** Serve HTTPS with this certificate and key (PEM). Default: plain HTTP. */
+  https?: { cert: string | Buffer; key: string | Buffer };
+  /** Limit requests per client (429 with Retry-After beyond). Off by default. */
+  rateLimit?: RateLimitOptions;
 }
 
 export interface Readiness {
@@ -107,7 +113,11 @@ export function createGateway(node: MeshNode, options: GatewayOptions = {}): Gat
     serverFactory: (handler) => {
       // Node checks header/request timeouts on this interval (30 s by default: too coarse to protect).
       // Targets a handler further on could read as another path never reach routing.
-      const server = createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval: 1000 }, guardRequestTargets(handler));
+      const serverOptions = { headersTimeout, requestTimeout, connectionsCheckingInterval: 1000 };
+      const guarded = guardRequestTargets(handler);
+      const server = options.https
+        ? createHttpsServer({ ...serverOptions, ...options.https, minVersion: 'TLSv1.2' }, guarded)
+        : createServer(serverOptions, guarded);
       server.keepAliveTimeout = options.keepAliveTimeout ?? 72_000;
       return server;
     },
@@ -126,6 +136,7 @@ export function createGateway(node: MeshNode, options: GatewayOptions = {}): Gat
   });
   if (options.cors) installCors(app, options.cors === true ? {} : options.cors);
   if (options.auth) installAuth(app, options.auth);
+  if (options.rateLimit) installRateLimit(app, options.rateLimit);
 
   app.addHook('onResponse', (request, reply, done) => {
     const status = reply.statusCode;
