@@ -6,7 +6,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { readServices, type SelectOptions } from './compiler.js';
+import { readServices, type SelectOptions } from './compiler/index.js';
 import { emitTypeScript } from './emit.js';
 import { CodegenError, type Problem, type SourceModel } from './model.js';
 import { serviceNameOf, stemOf } from './names.js';

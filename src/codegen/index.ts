@@ -6,4 +6,4 @@ export { generate, sourceFiles, type GenerateOptions, type GenerateResult, type 
 export { applyPlan, makePlan, renderPlan, staleFiles, realFs, type Action, type Plan, type PlanFs } from './plan.js';
 export { CodegenError, formatProblem, type Problem, type WireType, type TypeDef, type ServiceModel, type MethodModel, type SourceModel } from './model.js';
 export { GENERATED_HEADER } from './emit.js';
-export { compilerVersion } from './compiler.js';
+export { compilerVersion } from './compiler/index.js';
