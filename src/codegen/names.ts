@@ -63,6 +63,14 @@ export function propAccess(name: string): string {
   return isIdentifier(name) ? `.${name}` : `[${quote(name)}]`;
 }
 
+/**
+ * A property of a record (`Record<string, unknown>`): always `['name']`, because generated code
+ * must type-check under `noPropertyAccessFromIndexSignature`.
+ */
+export function recordAccess(name: string): string {
+  return `[${quote(name)}]`;
+}
+
 /** A single-quoted JS string literal. */
 export function quote(s: string): string {
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')}'`;

@@ -7,7 +7,7 @@
  * `v`; the caller prefixes them only when problems were found, so the happy path builds no strings.
  */
 import { describe, deref, wireClass, type TypeDef, type WireType } from './model.js';
-import { propAccess, quote } from './names.js';
+import { propAccess, quote, recordAccess } from './names.js';
 
 /** A problem path under construction: literal text and JS expressions (loop indexes, keys). */
 type Path = readonly (string | { expr: string })[];
@@ -56,16 +56,17 @@ export class ValidatorEmitter {
     this.#defs = defs;
   }
 
-  /** The body lines of `validateParams(args)` for a method's parameters. */
-  paramsValidator(params: readonly { name: string; type: WireType; optional: boolean }[]): string[] {
+  /** The body lines of `validateParams(args)` for a method's parameters; undefined when nothing needs checking. */
+  paramsValidator(params: readonly { name: string; type: WireType; optional: boolean }[]): string[] | undefined {
     this.#counter = 0;
     const lines = ['const out: ValidationProblem[] = [];'];
     for (const p of params) {
-      const e = `args${propAccess(p.name)}`;
+      const e = `args${recordAccess(p.name)}`;
       const body = this.check(p.type, e, [p.name], 'out');
       if (p.optional && body.length > 0) lines.push(`if (${e} !== undefined) {`, ...indent(body), '}');
       else lines.push(...body);
     }
+    if (lines.length === 1) return undefined;
     lines.push('return out.length === 0 ? undefined : out;');
     return lines;
   }
@@ -235,7 +236,7 @@ export class ValidatorEmitter {
     const o = this.#var('o');
     const body: string[] = [];
     for (const p of t.props) {
-      const pe = `${o}${propAccess(p.name)}`;
+      const pe = `${o}${recordAccess(p.name)}`;
       const inner = this.check(p.type, pe, withProp(path, p.name), out);
       if (inner.length === 0) continue;
       if (p.optional) body.push(`if (${pe} !== undefined) {`, ...indent(scoped(inner)), '}');
@@ -306,7 +307,7 @@ export class ValidatorEmitter {
       `  ${this.#push(out, path, expected, e)}`,
       '} else {',
       `  const ${d} = ${e} as Record<string, unknown>;`,
-      `  switch (${d}${propAccess(key)}) {`,
+      `  switch (${d}${recordAccess(key)}) {`,
     ];
     members.forEach((m, i) => {
       const body = m.kind === 'object' ? this.#objectBody(m, d, path, out) : this.check(m, d, path, out);
@@ -314,7 +315,7 @@ export class ValidatorEmitter {
     });
     lines.push(
       '    default:',
-      `      ${this.#push(out, withProp(path, key), values.map((v) => JSON.stringify(v)).join(' | '), `${d}${propAccess(key)}`)}`,
+      `      ${this.#push(out, withProp(path, key), values.map((v) => JSON.stringify(v)).join(' | '), `${d}${recordAccess(key)}`)}`,
       '  }',
       '}',
     );
