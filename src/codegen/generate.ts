@@ -22,7 +22,7 @@ export interface GenerateOptions extends SelectOptions {
   outDir?: string;
   /** Also emit a proto3 file per source. */
   proto?: boolean;
-  /** Module the generated code imports the runtime from (default 'meshrpc'). */
+  /** Module the generated code imports the runtime from (default 'meshrpc/runtime'; see runtimeModule in emit.ts). */
   runtime?: string;
 }
 
