@@ -22,7 +22,7 @@ const run = promisify(execFile);
 const tsc = path.join(repo, 'node_modules', '.bin', 'tsc');
 const version = (JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { version: string }).version;
 
-/** The consumer's settings: `strict` and the flags issue 10 names. */
+/** The consumer's settings: `strict` and the flags issue 10 names (and noUnusedLocals, as test/fixtures/consumer has). */
 const consumerOptions = {
   target: 'ES2022',
   module: 'NodeNext',
@@ -30,6 +30,7 @@ const consumerOptions = {
   strict: true,
   noPropertyAccessFromIndexSignature: true,
   noUnusedParameters: true,
+  noUnusedLocals: true,
   noUncheckedIndexedAccess: true,
   exactOptionalPropertyTypes: true,
   skipLibCheck: false,
@@ -51,7 +52,7 @@ describe('generated code in a strict consumer project', () => {
     const pkg = path.join(project, 'node_modules', 'meshrpc');
     mkdirSync(pkg, { recursive: true });
     copyFileSync(path.join(repo, 'package.json'), path.join(pkg, 'package.json'));
-    await run(tsc, ['-p', path.join(repo, 'tsconfig.build.json'), '--declaration', '--emitDeclarationOnly', '--sourceMap', 'false', '--outDir', path.join(pkg, 'dist')], { cwd: repo });
+    await run(tsc, ['-p', path.join(repo, 'tsconfig.build.json'), '--declaration', '--emitDeclarationOnly', '--sourceMap', 'false', '--inlineSources', 'false', '--outDir', path.join(pkg, 'dist')], { cwd: repo });
     // Types the consumer would have installed itself (the corpus uses @opentelemetry/api's).
     for (const dep of ['@types', '@opentelemetry']) symlinkSync(path.join(repo, 'node_modules', dep), path.join(project, 'node_modules', dep), 'dir');
     for (const [dir, files] of Object.entries(copied)) {
