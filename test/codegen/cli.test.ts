@@ -217,7 +217,7 @@ describe('the meshrpc launcher', () => {
   it('runs the check CI uses on the examples', async () => {
     const { stdout } = await run(process.execPath, [path.join(repo, 'bin/meshrpc.js'), 'expose', '--check', '--proto', 'examples/greeter'], { cwd: repo, timeout: 60_000 });
     expect(stdout).toContain('2 generated files are up to date');
-  });
+  }, 90_000);
 
   it('refuses to write when stdin is not a terminal', async () => {
     const result = await run(process.execPath, [path.join(repo, 'bin/meshrpc.js'), 'expose', 'src/greeter'], { cwd: project, timeout: 60_000 }).then(
@@ -227,5 +227,5 @@ describe('the meshrpc launcher', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('refusing to write without confirmation');
     expect(existsSync(meshFile())).toBe(false);
-  });
+  }, 90_000);
 });
