@@ -178,7 +178,7 @@ describe('the Quick start in a new project', () => {
     await timed('expose', () => inProject('npx', ['meshrpc', 'expose', '-y', 'src/greeter']));
     const generated = await readFile(path.join(project, 'src/greeter/greeter.mesh.ts'), 'utf8');
     expect(generated).not.toContain('@ts-nocheck');
-    expect(generated).toMatch(/from 'meshrpc(\/runtime)?'/);
+    expect(generated).toContain("from 'meshrpc/runtime'");
   }, 3 * MINUTE);
 
   it('type-checks under strict options and compiles with tsc', async () => {
