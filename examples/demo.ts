@@ -4,6 +4,9 @@
  * prints the curl lines to try, and on Ctrl-C (SIGINT), SIGTERM or its own exit stops exactly
  * the processes it started, by pid, and waits for them.
  *
+ * `MESHRPC_TRANSPORT=nats://127.0.0.1:4222 npm start` runs the same processes on NATS instead
+ * (MESHRPC_NATS_PREFIX, when set, keeps them apart from other clusters on that server).
+ *
  * Ports: APP_HTTP_PORT (default 8282) and DEMO_MESH_PORT (default 11999), on 127.0.0.1.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -13,6 +16,13 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 const httpPort = Number(process.env.APP_HTTP_PORT ?? 8282);
 const meshPort = Number(process.env.DEMO_MESH_PORT ?? 11999);
 const base = `http://127.0.0.1:${httpPort}`;
+// The engine is the one setting the children share with the demo (validated by each child's createMesh).
+const engine: Record<string, string> = {};
+for (const key of ['MESHRPC_TRANSPORT', 'MESHRPC_NATS_PREFIX'] as const) {
+  const value = process.env[key];
+  if (value) engine[key] = value;
+}
+const onNats = /^\s*nats:/.test(engine.MESHRPC_TRANSPORT ?? '');
 
 interface Child {
   name: string;
@@ -28,7 +38,7 @@ function start(name: string, entry: string, env: Record<string, string>, ready: 
   const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: root,
     // Only what this child should see of the MESHRPC_* settings: the demo decides its ports.
-    env: { ...withoutMeshEnv(process.env), MESHRPC_LOG_LEVEL: process.env.MESHRPC_LOG_LEVEL ?? 'warn', ...env },
+    env: { ...withoutMeshEnv(process.env), MESHRPC_LOG_LEVEL: process.env.MESHRPC_LOG_LEVEL ?? 'warn', ...engine, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
@@ -128,7 +138,7 @@ try {
   await waitForGreeters(2, 15_000);
   const host = `localhost:${httpPort}`;
   console.log(`
-meshrpc demo: a gateway and two greeters on the built-in mesh.
+meshrpc demo: a gateway and two greeters on ${onNats ? `NATS (${engine.MESHRPC_TRANSPORT})` : 'the built-in mesh'}.
   pids: gateway=${gateway.proc.pid} greeters=${greeters.map((g) => g.proc.pid).join(',')}
 
 Try:

@@ -40,4 +40,4 @@ export {
   type StopOptions,
 } from './microservice/index.js';
 // NATS as the mesh is picked by MESHRPC_TRANSPORT; its engine loads only when chosen.
-export { createMesh, parseTransport, type CreateMeshOptions, type TransportKind } from './transports/select.js';
+export { createMesh, parseTransport, type CreatedMesh, type CreateMeshOptions, type TransportKind } from './transports/select.js';

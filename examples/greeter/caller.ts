@@ -2,11 +2,12 @@
  * A small caller: joins the mesh through any node and calls the greeter.
  *
  *   MESHRPC_CLUSTER_NODES=127.0.0.1:11999 npx tsx examples/greeter/caller.ts Max
+ *   MESHRPC_TRANSPORT=nats://127.0.0.1:4222 npx tsx examples/greeter/caller.ts Max
  */
-import { Mesh } from 'meshrpc';
+import { createMesh } from 'meshrpc';
 import { greeterClient } from './greeter.mesh.js';
 
-const mesh = new Mesh({ name: 'caller' });
+const mesh = await createMesh({ name: 'caller' });
 await mesh.listen();
 await mesh.waitFor(['greeter'], 10_000);
 

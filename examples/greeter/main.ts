@@ -1,19 +1,22 @@
 /**
- * A greeter instance: joins the mesh from the environment and serves the greeter.
+ * A greeter instance: joins the mesh from the environment and serves the greeter. createMesh
+ * picks the engine: the built-in mesh, or NATS when MESHRPC_TRANSPORT=nats://host:port.
  *
  *   MESHRPC_LISTEN_ADDR=127.0.0.1:11999 npx tsx examples/greeter/main.ts            # first node (seed)
  *   MESHRPC_LISTEN_ADDR=127.0.0.1:12000 MESHRPC_CLUSTER_NODES=127.0.0.1:11999 npx tsx examples/greeter/main.ts
+ *   MESHRPC_TRANSPORT=nats://127.0.0.1:4222 npx tsx examples/greeter/main.ts        # on NATS
  *
  * GREETER_ID, when set, is appended to greetings so a caller can see which instance answered.
  */
-import { Mesh } from 'meshrpc';
+import { createMesh } from 'meshrpc';
 import { greeterHandler } from './greeter.mesh.js';
 import { publishGreeterHttp } from './http.js';
 import { Greeter } from './service.js';
 
-const mesh = new Mesh({ name: 'greeter' });
+const mesh = await createMesh({ name: 'greeter' });
+// A typed handler: gateways also get its JSON Schemas for their /openapi.json from it.
 mesh.publish(greeterHandler(new Greeter(process.env.GREETER_ID)));
-publishGreeterHttp(mesh); // GET /greeter/check through the gateway, and schemas for its OpenAPI
+publishGreeterHttp(mesh); // GET /greeter/check through the gateway
 await mesh.listen(process.env.MESHRPC_LISTEN_ADDR ?? '0.0.0.0:11999');
 console.log(`greeter listening on ${mesh.address}`);
 

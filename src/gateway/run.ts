@@ -1,15 +1,17 @@
 /**
- * Running a gateway process: settings from flags and the environment, a built-in Mesh node that
- * other nodes can join through, the HTTP server, and a graceful stop. The `meshrpc gateway`
+ * Running a gateway process: settings from flags and the environment, a mesh node from
+ * createMesh (the built-in mesh, which other nodes can join through, or NATS-as-mesh when
+ * MESHRPC_TRANSPORT is a nats:// URL), the HTTP server, and a graceful stop. The `meshrpc gateway`
  * command and examples/mesh-api both start here.
  *
- * Environment: APP_HTTP_PORT (HTTP port, or host:port), MESHRPC_LISTEN_ADDR (mesh address), MESHRPC_CLUSTER_NODES
+ * Environment: APP_HTTP_PORT (HTTP port, or host:port), MESHRPC_TRANSPORT (engine), MESHRPC_LISTEN_ADDR (mesh address), MESHRPC_CLUSTER_NODES
  * (seeds), MESHRPC_CLUSTER_TAGNAME (cluster tags), MESHRPC_GATEWAY_REQUIRE (services /readyz waits
  * for), MESHRPC_GATEWAY_TOKENS (accepted API keys / bearer tokens; auth is on when set),
  * MESHRPC_GATEWAY_CORS ("*" or a list of origins).
  */
-import { Mesh } from '../mesh/mesh.js';
+import type { MeshNode } from '../core/node.js';
 import { DEFAULT_PORT, splitList } from '../mesh/config.js';
+import { createMesh } from '../transports/select.js';
 import { createGateway, DEFAULT_HTTP_PORT, type Gateway, type GatewayOptions } from './gateway.js';
 
 export interface GatewayConfig {
@@ -25,6 +27,8 @@ export interface GatewayConfig {
   cors: string[];
   /** Node name on the mesh. */
   name: string;
+  /** The engine: "mesh" or nats:// URLs (MESHRPC_TRANSPORT); undefined for the built-in mesh. */
+  transport?: string;
 }
 
 export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -38,15 +42,16 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Gate
     tokens: splitList(env.MESHRPC_GATEWAY_TOKENS),
     cors: splitList(env.MESHRPC_GATEWAY_CORS),
     name: 'gateway',
+    transport: env.MESHRPC_TRANSPORT,
   };
 }
 
 export interface RunningGateway {
   gateway: Gateway;
-  mesh: Mesh;
+  mesh: MeshNode;
   /** Bound HTTP address, e.g. "0.0.0.0:8282". */
   httpAddress: string;
-  /** Bound mesh address. */
+  /** Bound mesh address (for NATS-as-mesh: the NATS server it is connected to). */
   meshAddress: string;
   /** Close HTTP first (no new requests), then leave the mesh gracefully. */
   close(): Promise<void>;
@@ -60,7 +65,8 @@ export async function startGateway(
   config: GatewayConfig,
   options: GatewayOptions & { setup?: (gateway: Gateway) => void | Promise<void> } = {},
 ): Promise<RunningGateway> {
-  const mesh = new Mesh({ name: config.name, nodes: config.nodes, tags: config.tags });
+  // `transport: 'mesh'` when unset: the config, not this process's environment, decides.
+  const mesh = await createMesh({ name: config.name, nodes: config.nodes, tags: config.tags, transport: config.transport ?? 'mesh' });
   const { setup, ...gatewayOptions } = options;
   const gateway = createGateway(mesh, {
     require: config.require,

@@ -15,6 +15,7 @@ import { DEFAULT_NAMESPACE, Dispatcher, type ServiceInfo } from '../core/endpoin
 import { MeshError } from '../core/errors.js';
 import { waitForServices, type MeshNode, type Publishable, type ServiceView } from '../core/node.js';
 import { resolveLinkSecurity, type LinkSecurity, type PeerIdentity } from '../security/link.js';
+import { registerPublished } from '../service/describe.js';
 import { LocalCaller } from '../service/local.js';
 import { Rendezvous, strategyByName, type Strategy } from './balancer.js';
 import { formatHostPort, parseHostPort } from './config.js';
@@ -89,7 +90,7 @@ export class Mesh implements MeshNode, ConnectionHost {
   }
 
   publish(service: Publishable): this {
-    this.#dispatcher.register(service.info, service.endpoint);
+    registerPublished(this.#dispatcher, service); // a typed handler also gets its __meta description
     this.#servicesChanged();
     return this;
   }

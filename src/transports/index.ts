@@ -5,4 +5,4 @@ export * from './grpc/index.js';
 export * from './nats/index.js';
 export * from './amqp/index.js';
 export * from './kafka/index.js';
-export { createMesh, parseTransport, type CreateMeshOptions, type TransportKind } from './select.js';
+export { createMesh, parseTransport, type CreatedMesh, type CreateMeshOptions, type TransportKind } from './select.js';

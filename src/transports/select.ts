@@ -2,10 +2,14 @@
  * One setting picks the mesh engine: MESHRPC_TRANSPORT=nats://host:port runs services, clients
  * and the gateway over NATS (NatsMesh); unset or "mesh" uses the built-in TCP mesh. The built-in
  * Mesh is imported lazily so this module does not load it when NATS is chosen (and vice versa).
+ * MESHRPC_NATS_PREFIX (default "meshrpc") keeps clusters sharing one NATS server apart, as
+ * cluster tags do on the built-in mesh.
  */
+import type { CallOptions, CallTarget } from '../core/caller.js';
 import type { CodecName } from '../core/codec.js';
 import { MeshError } from '../core/errors.js';
 import type { MeshNode } from '../core/node.js';
+import type { OpenedStream, StreamEndpoint } from '../mesh/mesh.js';
 import type { MeshOptions } from '../mesh/options.js';
 
 export interface CreateMeshOptions extends MeshOptions {
@@ -25,6 +29,19 @@ export interface CreateMeshOptions extends MeshOptions {
   codec?: CodecName;
 }
 
+/**
+ * A node from createMesh: what both engines offer beyond MeshNode, so code written against it
+ * (publishing an HTTP handler, the gateway forwarding to one) runs unchanged on either.
+ */
+export interface CreatedMesh extends MeshNode {
+  /** The built-in mesh's listen address, or the NATS server a NatsMesh is connected to. */
+  readonly address: string | undefined;
+  /** Publish a byte-stream endpoint (publishHttpHandler uses it). */
+  publishStream(name: string, endpoint: StreamEndpoint, namespace?: string): this;
+  /** Open a byte stream to one instance of a service's stream endpoint (the gateway's HTTP forwarding). */
+  openStream(target: CallTarget, head: Uint8Array, options?: CallOptions): OpenedStream;
+}
+
 export type TransportKind = { kind: 'mesh' } | { kind: 'nats'; servers: string[] };
 
 /** Parse a MESHRPC_TRANSPORT value. */
@@ -36,11 +53,15 @@ export function parseTransport(value: string | undefined): TransportKind {
   throw new MeshError('INVALID_ARGUMENT', `MESHRPC_TRANSPORT="${v}" is not "mesh" or a nats://host:port URL list`);
 }
 
-export async function createMesh(options: CreateMeshOptions, env: NodeJS.ProcessEnv = process.env): Promise<MeshNode> {
+export async function createMesh(options: CreateMeshOptions, env: NodeJS.ProcessEnv = process.env): Promise<CreatedMesh> {
   const t = parseTransport(options.transport ?? env.MESHRPC_TRANSPORT);
   if (t.kind === 'nats') {
     const { NatsMesh } = await import('./nats/mesh.js');
-    return new NatsMesh({ ...options.nats, name: options.name, servers: t.servers, codec: options.codec, defaultTimeout: options.defaultTimeout });
+    const prefix = options.nats?.prefix ?? (env.MESHRPC_NATS_PREFIX?.trim() || undefined);
+    if (prefix !== undefined && !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(prefix)) {
+      throw new MeshError('INVALID_ARGUMENT', `MESHRPC_NATS_PREFIX="${prefix}" is not a NATS subject prefix (letters, digits, "_", "-", dots between tokens)`);
+    }
+    return new NatsMesh({ ...options.nats, prefix, name: options.name, servers: t.servers, codec: options.codec, defaultTimeout: options.defaultTimeout });
   }
   const { Mesh } = await import('../mesh/mesh.js');
   const { transport: _t, nats: _n, ...meshOptions } = options;

@@ -80,6 +80,7 @@ describe('npm start', () => {
     expect(npm.exitCode !== null || npm.signalCode !== null).toBe(true);
     await until(() => pids.every((pid) => !alive(pid)), 5000, 'every child to be gone');
     for (const pid of pids) expect(alive(pid), `pid ${pid}`).toBe(false);
-    expect(out).toContain('[demo] stopped: gateway and greeters');
+    // The exit can be seen before the last output chunk has been read from the pipe.
+    await until(() => out.includes('[demo] stopped: gateway and greeters'), 5000, `the demo's closing line:\n${out}`);
   }, 60_000);
 });

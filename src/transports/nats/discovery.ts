@@ -47,11 +47,12 @@ export class ServiceTable {
     return [...this.#entries.values()].map((e) => ({ id: e.ann.id, name: e.ann.name }));
   }
 
-  /** Node ids serving `name` (in `namespace` when given), sorted for stable hashing. */
-  instances(name: string, namespace?: string): string[] {
+  /** Node ids serving `name` (in `namespace` when given, and passing `which`), sorted for stable hashing. */
+  instances(name: string, namespace?: string, which?: (service: ServiceInfo) => boolean): string[] {
     const ids: string[] = [];
     for (const e of this.#entries.values()) {
-      if (e.ann.services.some((s) => s.name === name && (namespace === undefined || s.namespace === namespace))) ids.push(e.ann.id);
+      const serves = (s: ServiceInfo) => s.name === name && (namespace === undefined || s.namespace === namespace) && (!which || which(s));
+      if (e.ann.services.some(serves)) ids.push(e.ann.id);
     }
     return ids.sort();
   }
@@ -62,8 +63,10 @@ export class ServiceTable {
       for (const s of e.ann.services) {
         const key = `${s.namespace}/${s.name}`;
         const view = byKey.get(key);
-        if (view) view.instances.push(e.ann.id);
-        else byKey.set(key, { ...s, instances: [e.ann.id] });
+        if (view) {
+          view.instances.push(e.ann.id);
+          if (s.http) view.http = true; // some instance publishes an HTTP handler
+        } else byKey.set(key, { ...s, instances: [e.ann.id] });
       }
     }
     return [...byKey.values()].map((v) => ({ ...v, instances: v.instances.sort() }));
@@ -71,7 +74,7 @@ export class ServiceTable {
 
   #changed(): boolean {
     const fp = this.services()
-      .map((s) => `${s.namespace}/${s.name}:${s.instances.join(',')}`)
+      .map((s) => `${s.namespace}/${s.name}:${s.instances.join(',')}:${s.http === true}:${s.contractHash ?? ''}`)
       .sort()
       .join('|');
     if (fp === this.#fingerprint) return false;

@@ -4,7 +4,8 @@
  * announcements on `<prefix>._mesh.announce` with expiry (see discovery.ts); a sticky key picks
  * one instance by rendezvous hashing and calls it on its private subject
  * `<prefix>._inst.<node id>.<namespace>.<service>.<method>`. close() stops announcing, says bye,
- * unsubscribes, drains in-flight calls, then drains the connection.
+ * unsubscribes, drains in-flight calls, then drains the connection. Byte streams (the gateway
+ * forwarding HTTP to a published handler) run over plain messages, see stream.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { connect, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
@@ -14,10 +15,13 @@ import { DEFAULT_NAMESPACE, Dispatcher, type ServiceInfo } from '../../core/endp
 import { MeshError } from '../../core/errors.js';
 import { waitForServices, type MeshNode, type Publishable, type ServiceView } from '../../core/node.js';
 import { Rendezvous } from '../../mesh/balancer.js';
+import type { OpenedStream, StreamEndpoint } from '../../mesh/mesh.js';
+import { registerPublished } from '../../service/describe.js';
 import { InFlight } from '../../microservice/inflight.js';
 import { type Announcement, ServiceTable } from './discovery.js';
 import { natsRequest } from './request.js';
 import { serveMsg } from './serve.js';
+import { isStreamOpen, openNatsStream, serveNatsStream } from './stream.js';
 import { DEFAULT_PREFIX, queueOf, serviceWildcard, SubjectCache, token, untoken } from './wire.js';
 
 export interface NatsMeshOptions {
@@ -43,6 +47,8 @@ export class NatsMesh implements MeshNode {
   readonly #subjects: SubjectCache;
   readonly #o: Required<Omit<NatsMeshOptions, 'connection' | 'servers' | 'codec'>> & Pick<NatsMeshOptions, 'connection' | 'servers'>;
   readonly #dispatcher = new Dispatcher();
+  /** Stream endpoints by "<namespace>/<name>". */
+  readonly #streams = new Map<string, StreamEndpoint>();
   readonly #inflight = new InFlight();
   readonly #table = new ServiceTable();
   readonly #sticky = new Rendezvous();
@@ -74,14 +80,56 @@ export class NatsMesh implements MeshNode {
     return this.#nc;
   }
 
+  /** Where other nodes reach this one: the NATS server it is connected to, once listening. */
+  get address(): string | undefined {
+    const server = this.#nc?.getServer();
+    return server ? (server.includes('://') ? server : `nats://${server}`) : undefined;
+  }
+
   publish(service: Publishable): this {
     if (this.#state === 'closing' || this.#state === 'closed') throw new MeshError('FAILED_PRECONDITION', 'this node is closing');
-    this.#dispatcher.register(service.info, service.endpoint);
+    const before = new Set(this.#dispatcher.services());
+    registerPublished(this.#dispatcher, service); // a typed handler also gets its __meta description
     if (this.#state === 'running') {
-      this.#subscribeService(service.info);
+      for (const info of this.#dispatcher.services()) if (!before.has(info)) this.#subscribeService(info);
       this.#announce();
     }
     return this;
+  }
+
+  /** Publish a byte-stream endpoint under a service name (the gateway forwards HTTP over these). */
+  publishStream(name: string, endpoint: StreamEndpoint, namespace = DEFAULT_NAMESPACE): this {
+    if (this.#state === 'closing' || this.#state === 'closed') throw new MeshError('FAILED_PRECONDITION', 'this node is closing');
+    const key = `${namespace}/${name}`;
+    if (this.#streams.has(key)) throw new MeshError('ALREADY_EXISTS', `stream endpoint "${key}" is already published`);
+    this.#streams.set(key, endpoint);
+    if (this.#state === 'running') {
+      this.#subscribeStream(namespace, name);
+      this.#announce();
+    }
+    return this;
+  }
+
+  /** Open a byte stream to one instance of a service's stream endpoint (NATS's queue group picks it). */
+  openStream(target: CallTarget, head: Uint8Array, options?: CallOptions): OpenedStream {
+    const nc = this.#nc;
+    if (!nc || this.#state === 'closed' || this.#state === 'new') {
+      const err = new MeshError('UNAVAILABLE', this.#state === 'new' ? 'call listen() first' : 'this node is closed', { notProcessed: true });
+      const reply = Promise.reject(err);
+      reply.catch(() => {});
+      return { write: () => Promise.reject(err), end: () => Promise.reject(err), reply };
+    }
+    const namespace = target.namespace ?? DEFAULT_NAMESPACE;
+    const p = this.#o.prefix;
+    let subject = `${p}._stream.${token(namespace)}.${token(target.service)}.${token(target.method)}`;
+    if (options?.stickyKey !== undefined) {
+      const ids = this.#table.instances(target.service, namespace, (s) => s.http === true);
+      if (ids.length > 0) {
+        const inst = this.#sticky.select(ids.map((id) => ({ id, inFlight: 0 })), { service: target.service, stickyKey: options.stickyKey });
+        subject = `${p}._inst.${inst.id}.${token(namespace)}.${token(target.service)}.${token(target.method)}`;
+      }
+    }
+    return openNatsStream(nc, subject, head, options, this.#o.defaultTimeout);
   }
 
   /** Connect and join. An address, when given as a nats:// URL, names the server to use. */
@@ -113,6 +161,10 @@ export class NatsMesh implements MeshNode {
       nc.subscribe(`${p}._inst.${this.id}.>`, on((msg) => this.#onDirect(msg))),
     );
     for (const info of this.#dispatcher.services()) this.#subscribeService(info);
+    for (const key of this.#streams.keys()) {
+      const slash = key.indexOf('/');
+      this.#subscribeStream(key.slice(0, slash), key.slice(slash + 1));
+    }
     this.#announce();
     nc.publish(`${p}._mesh.query`);
     this.#timer = setInterval(() => {
@@ -184,6 +236,8 @@ export class NatsMesh implements MeshNode {
     if (this.#table.apply({ id: this.id, name: this.name, services: [], interval: 0, bye: true })) this.#notify();
   }
 
+  #run = <T>(fn: () => Promise<T>) => this.#inflight.run(fn);
+
   #dispatch = (ctx: Parameters<Dispatcher['dispatch']>[0], payload: Uint8Array) =>
     this.#inflight.run(() => this.#dispatcher.dispatch(ctx, payload));
 
@@ -200,12 +254,31 @@ export class NatsMesh implements MeshNode {
     );
   }
 
-  /** A call addressed to this instance: `<prefix>._inst.<id>.<ns>.<service>.<method>`. */
+  /** `<prefix>._stream.<ns>.<service>.*`, in a queue group per service: instances share streams. */
+  #subscribeStream(namespace: string, name: string): void {
+    const p = this.#o.prefix;
+    this.#serviceSubs.push(
+      this.#nc!.subscribe(`${p}._stream.${token(namespace)}.${token(name)}.*`, {
+        queue: `${p}._stream.${token(namespace)}.${token(name)}`,
+        callback: (err, msg) => {
+          if (!err) this.#serveStream(msg, namespace, name, untoken(msg.subject.slice(msg.subject.lastIndexOf('.') + 1)));
+        },
+      }),
+    );
+  }
+
+  #serveStream(msg: Msg, namespace: string, service: string, method: string): void {
+    serveNatsStream(this.#nc!, msg, { namespace, service, method }, this.#streams.get(`${namespace}/${service}`), this.#run);
+  }
+
+  /** A call or stream addressed to this instance: `<prefix>._inst.<id>.<ns>.<service>.<method>`. */
   #onDirect(msg: Msg): void {
     if (this.#state !== 'running') return; // no reply: the caller's retry or deadline takes over
     const parts = msg.subject.split('.');
     const n = parts.length;
-    serveMsg(msg, untoken(parts[n - 3]), untoken(parts[n - 2]), this.#dispatch, untoken(parts[n - 1]));
+    const [namespace, service, method] = [untoken(parts[n - 3]), untoken(parts[n - 2]), untoken(parts[n - 1])];
+    if (isStreamOpen(msg)) this.#serveStream(msg, namespace, service, method);
+    else serveMsg(msg, namespace, service, this.#dispatch, method);
   }
 
   #onAnnounce(msg: Msg): void {
@@ -221,7 +294,22 @@ export class NatsMesh implements MeshNode {
 
   #announce(): void {
     if (this.#state !== 'running') return;
-    this.#publishAnnouncement({ id: this.id, name: this.name, services: this.#dispatcher.services(), interval: this.#o.announceInterval });
+    this.#publishAnnouncement({ id: this.id, name: this.name, services: this.#ownServices(), interval: this.#o.announceInterval });
+  }
+
+  /** Published services, stream endpoints marked `http` (merged into the service of the same name). */
+  #ownServices(): ServiceInfo[] {
+    const services = this.#dispatcher.services();
+    if (this.#streams.size === 0) return services;
+    const out = services.map((s) => ({ ...s }));
+    for (const key of this.#streams.keys()) {
+      const slash = key.indexOf('/');
+      const [namespace, name] = [key.slice(0, slash), key.slice(slash + 1)];
+      const same = out.find((s) => s.namespace === namespace && s.name === name);
+      if (same) same.http = true;
+      else out.push({ namespace, name, http: true });
+    }
+    return out;
   }
 
   #publishAnnouncement(ann: Announcement): void {
