@@ -1,9 +1,11 @@
 /**
  * OpenAPI 3.1 for what the cluster serves right now: one `POST /<service>/<method>` operation per
  * method (request body: the named-arguments object; response: the result), one set of
- * operations for each published HTTP handler, and the error body. Schemas come from services
- * that publish a description (see describe.ts): fetched once when a service appears or its
- * contract hash changes, and a service without one still gets its operations with open schemas.
+ * operations for each published HTTP handler, and the error body. Schemas come from the
+ * descriptions nodes publish for their typed handlers (src/service/describe.ts): fetched once
+ * when a service appears or its contract hash changes; a service without one still gets its
+ * operations, with open schemas. Named types go to `components.schemas` once, under their own
+ * name, or as `<service>.<Name>` when services define the same name differently.
  */
 import type { JsonSchema } from '../core/spec.js';
 import type { MeshNode } from '../core/node.js';
@@ -90,16 +92,21 @@ export class OpenApiBuilder {
   async document(): Promise<Doc> {
     await this.refresh();
     const paths: Doc = {};
-    const schemas: Doc = { Error: ERROR_SCHEMA };
     const tags: Doc[] = [];
     const entries = this.#table.all().sort((a, b) => a.name.localeCompare(b.name));
+    const described = new Map<string, ServiceDescription>();
+    for (const e of entries) {
+      const d = this.#descriptions.get(e.name)?.description;
+      if (d) described.set(e.name, d);
+    }
+    const components = new Components(described);
     for (const e of entries) {
       tags.push({ name: e.name, description: `${e.instances} live instance(s)${e.http ? '; publishes an HTTP handler' : ''}` });
-      const described = this.#descriptions.get(e.name)?.description;
+      const description = described.get(e.name);
       for (const method of [...(e.methods ?? [])].sort()) {
-        const d = described?.methods?.[method];
-        const params = d ? hoist(d.paramsSchema, `${e.name}.${method}.params`, schemas) : undefined;
-        const result = d ? hoist(d.resultSchema, `${e.name}.${method}.result`, schemas) : undefined;
+        const d = description?.methods?.[method];
+        const params = d ? components.place(e.name, `${method}.params`, d.paramsSchema) : undefined;
+        const result = d ? components.place(e.name, `${method}.result`, d.resultSchema) : undefined;
         paths[`/${e.name}/${method}`] = {
           post: {
             operationId: `${e.name}.${method}`,
@@ -134,6 +141,7 @@ export class OpenApiBuilder {
         paths[`/${e.name}/{path}`] = item;
       }
     }
+    const schemas = components.schemas;
     return {
       openapi: '3.1.0',
       info: {
@@ -156,32 +164,98 @@ function namedArgs(params: string[] | undefined): JsonSchema {
   return { type: 'object', properties: Object.fromEntries(params.map((p) => [p, {}])) };
 }
 
+/** A JSON value as text with object keys sorted: equal schemas give equal keys. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** Component names must match ^[a-zA-Z0-9._-]+$ (OpenAPI 3.1). */
+const componentName = (name: string) => name.replace(/[^A-Za-z0-9._-]/g, '_');
+
 /**
- * A JSON Schema placed inside the document: its `$defs` move to components.schemas (prefixed, so
- * services never clash) and `#/$defs/X` references are rewritten to point there, because inside
- * OpenAPI a `#/...` reference is resolved against the document root.
+ * The document's `components.schemas`: every named type of every described service, once. A
+ * type's component is its own name when every service that defines that name defines it alike
+ * (shared types appear once), else `<service>.<Name>`. JSON Schema `#/$defs/X` references
+ * become `#/components/schemas/<component>`, because inside OpenAPI a `#/...` reference
+ * resolves against the document root.
  */
-function hoist(schema: JsonSchema | undefined, prefix: string, schemas: Doc): JsonSchema | undefined {
-  if (!schema || typeof schema !== 'object') return undefined;
-  const { $defs, definitions, $schema: _ignored, $id: _id, ...rest } = schema as Record<string, unknown>;
-  const defs = { ...(definitions as Doc | undefined), ...($defs as Doc | undefined) };
-  const safe = (name: string) => `${prefix}.${name}`.replace(/[^A-Za-z0-9._-]/g, '_');
-  const rewrite = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(rewrite);
-    if (!value || typeof value !== 'object') return value;
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      if (k === '$ref' && typeof v === 'string') {
-        const m = /^#\/(?:\$defs|definitions)\/(.+)$/.exec(v);
-        out[k] = m ? `#/components/schemas/${safe(decodeURIComponent(m[1]))}` : v === '#' ? `#/components/schemas/${safe('root')}` : v;
-      } else {
-        out[k] = rewrite(v);
+class Components {
+  readonly schemas: Doc = { Error: ERROR_SCHEMA };
+  /** Per service: type name → component name. */
+  readonly #names = new Map<string, Map<string, string>>();
+
+  constructor(described: ReadonlyMap<string, ServiceDescription>) {
+    const defsOf = new Map<string, Map<string, unknown>>();
+    const variants = new Map<string, Set<string>>(); // type name → distinct definitions
+    for (const [service, d] of described) {
+      const defs = new Map<string, unknown>();
+      const take = (from: unknown) => {
+        if (!from || typeof from !== 'object') return;
+        for (const [name, def] of Object.entries(from as Doc)) if (!defs.has(name)) defs.set(name, def);
+      };
+      take(d.schemas);
+      for (const m of Object.values(d.methods ?? {})) {
+        for (const schema of [m.paramsSchema, m.resultSchema] as Array<Doc | undefined>) {
+          if (schema && typeof schema === 'object') {
+            take(schema.$defs);
+            take(schema.definitions);
+          }
+        }
+      }
+      defsOf.set(service, defs);
+      for (const [name, def] of defs) {
+        let set = variants.get(name);
+        if (!set) variants.set(name, (set = new Set()));
+        set.add(canonical(def));
       }
     }
+    for (const [service, defs] of defsOf) {
+      const names = new Map<string, string>();
+      for (const name of defs.keys()) {
+        const shared = variants.get(name)!.size === 1 && name !== 'Error';
+        names.set(name, componentName(shared ? name : `${service}.${name}`));
+      }
+      this.#names.set(service, names);
+    }
+    for (const [service, defs] of defsOf) {
+      for (const [name, def] of defs) this.schemas[this.#names.get(service)!.get(name)!] = this.#rewrite(service, def, undefined);
+    }
+  }
+
+  /** A method's schema for the document: its `$defs` are components, its references point there. */
+  place(service: string, where: string, schema: JsonSchema | undefined): JsonSchema | undefined {
+    if (!schema || typeof schema !== 'object') return undefined;
+    const { $defs: _d, definitions: _defs, $schema: _s, $id: _id, ...rest } = schema as Doc;
+    const self = componentName(`${service}.${where}`);
+    const root = this.#rewrite(service, rest, self) as JsonSchema;
+    // A schema that refers to itself ("#") is a component too.
+    if (canonical(root).includes(`"#/components/schemas/${self}"`)) this.schemas[self] = root;
+    return root;
+  }
+
+  #rewrite(service: string, value: unknown, self: string | undefined): unknown {
+    if (Array.isArray(value)) return value.map((v) => this.#rewrite(service, v, self));
+    if (!value || typeof value !== 'object') return value;
+    const out: Doc = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (k === '$ref' && typeof v === 'string') out[k] = this.#ref(service, v, self);
+      else out[k] = this.#rewrite(service, v, self);
+    }
     return out;
-  };
-  for (const [name, def] of Object.entries(defs)) schemas[safe(name)] = rewrite(def);
-  const root = rewrite(rest) as JsonSchema;
-  if (JSON.stringify(root).includes(`#/components/schemas/${safe('root')}`)) schemas[safe('root')] = root;
-  return root;
+  }
+
+  #ref(service: string, ref: string, self: string | undefined): string {
+    const m = /^#\/(?:\$defs|definitions)\/(.+)$/.exec(ref);
+    if (m) {
+      const name = decodeURIComponent(m[1]!);
+      return `#/components/schemas/${this.#names.get(service)?.get(name) ?? componentName(`${service}.${name}`)}`;
+    }
+    if (ref === '#' && self) return `#/components/schemas/${self}`;
+    return ref;
+  }
 }

@@ -54,11 +54,11 @@ describe('/openapi.json', () => {
     const add = doc.paths['/calc/add'].post;
     expect(add.requestBody.content['application/json'].schema).toEqual({
       type: 'object',
-      properties: { a: { $ref: '#/components/schemas/calc.add.params.Num' }, b: { $ref: '#/components/schemas/calc.add.params.Num' } },
+      properties: { a: { $ref: '#/components/schemas/Num' }, b: { $ref: '#/components/schemas/Num' } },
       required: ['a', 'b'],
       additionalProperties: false,
     });
-    expect(doc.components.schemas['calc.add.params.Num']).toEqual({ type: 'number' });
+    expect(doc.components.schemas['Num']).toEqual({ type: 'number' });
     expect(add.responses['200'].content['application/json'].schema).toEqual({ type: 'number' });
     expect(doc.paths['/calc/{path}'].get).toBeTruthy();
     // The refs resolve (the validator dereferences the whole document).

@@ -100,6 +100,9 @@ class Inflow {
   constructor(grant: (n: number) => void) {
     this.#grant = grant;
     this.readable = new Readable({ highWaterMark: STREAM_WINDOW, read: () => this.#flush() });
+    // A stream can fail before anyone holds the body (no reply head yet): that must not be an
+    // unhandled 'error'. Readers still see the error (for await, pipe, their own listener).
+    this.readable.on('error', () => {});
   }
 
   push(chunk: Uint8Array): void {
