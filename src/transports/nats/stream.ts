@@ -198,7 +198,10 @@ export function openNatsStream(nc: NatsConnection, subject: string, head: Uint8A
     outflow.fail(err);
     inflow.fail(err);
   };
-  const onAbort = () => fail(MeshError.from(options?.signal?.reason ?? new MeshError('CANCELLED', 'stream cancelled')), true);
+  const onAbort = () => {
+    const reason: unknown = options?.signal?.reason;
+    fail(reason instanceof MeshError ? reason : new MeshError('CANCELLED', 'stream cancelled by the caller', { cause: reason }), true);
+  };
   options?.signal?.addEventListener('abort', onAbort, { once: true });
   const timer = setTimeout(() => fail(new MeshError('DEADLINE_EXCEEDED', `deadline exceeded on the stream to "${subject}"`), true), deadline - now);
   timer.unref();
