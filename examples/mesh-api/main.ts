@@ -11,9 +11,9 @@
  *   curl localhost:8282/greeter/check                             -> All ok! <ISO time>
  *   curl -d '{"name":"Max"}' localhost:8282/greeter/greet          -> "Hello, Max"
  *
- * Settings: APP_HTTP_PORT, MESHRPC_LISTEN_ADDR, MESHRPC_CLUSTER_NODES, MESHRPC_CLUSTER_TAGNAME.
+ * Settings: APP_HTTP_PORT, MESHRPC_LISTEN_ADDR, MESHRPC_CLUSTER_NODES, MESHRPC_CLUSTER_TAGNAME, and
+ * MESHRPC_TRANSPORT=nats://127.0.0.1:4222 to run the gateway (and its greeters) on NATS instead.
  */
-// Until src/index.ts re-exports the gateway module, examples reach it by path.
 import { gatewayConfigFromEnv, startGateway, stopOnSignals } from 'meshrpc/gateway';
 import { greeterClient } from '../greeter/greeter.mesh.js';
 
