@@ -48,7 +48,7 @@ function inboxOf(nc: NatsConnection): string {
 /** Sends body bytes to `send` within the credit the receiver granted. */
 class Outflow {
   #credit = STREAM_WINDOW;
-  #waiter: (() => void) | undefined;
+  #waiters: Array<() => void> = [];
   #failed: Error | undefined;
   #done = false;
   readonly #send: (chunk: Uint8Array) => void;
@@ -60,7 +60,7 @@ class Outflow {
   async write(chunk: Uint8Array): Promise<void> {
     for (let at = 0; at < chunk.length; at += STREAM_CHUNK) {
       const slice = chunk.subarray(at, Math.min(chunk.length, at + STREAM_CHUNK));
-      while (this.#credit < slice.length && !this.#failed && !this.#done) await new Promise<void>((r) => (this.#waiter = r));
+      while (this.#credit < slice.length && !this.#failed && !this.#done) await new Promise<void>((r) => this.#waiters.push(r));
       if (this.#failed) throw this.#failed;
       if (this.#done) return; // the other side finished: nobody reads this any more
       this.#credit -= slice.length;
@@ -85,9 +85,7 @@ class Outflow {
   }
 
   #wake(): void {
-    const w = this.#waiter;
-    this.#waiter = undefined;
-    w?.();
+    for (const w of this.#waiters.splice(0)) w();
   }
 }
 
