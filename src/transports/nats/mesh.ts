@@ -268,7 +268,7 @@ export class NatsMesh implements MeshNode {
   }
 
   #serveStream(msg: Msg, namespace: string, service: string, method: string): void {
-    serveNatsStream(this.#nc!, msg, { namespace, service, method }, this.#streams.get(`${namespace}/${service}`), this.#run);
+    serveNatsStream(this.#nc!, msg, { namespace, service, method }, this.#streams.get(`${namespace}/${service}`), this.#run, this.#o.defaultTimeout);
   }
 
   /** A call or stream addressed to this instance: `<prefix>._inst.<id>.<ns>.<service>.<method>`. */

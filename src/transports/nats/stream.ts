@@ -29,6 +29,9 @@ export const STREAM_WINDOW = 262_144;
 /** Largest `data` message body (well under NATS's default 1 MiB max_payload). */
 export const STREAM_CHUNK = 65_536;
 
+/** setTimeout's largest delay (a larger one would fire at once). */
+const MAX_TIMER = 2_147_483_647;
+
 type Kind = 'open' | 'accept' | 'head' | 'data' | 'end' | 'credit' | 'error' | 'cancel';
 
 function kindHeaders(kind: Kind, extra?: MsgHdrs): MsgHdrs {
@@ -201,7 +204,7 @@ export function openNatsStream(nc: NatsConnection, subject: string, head: Uint8A
     fail(reason instanceof MeshError ? reason : new MeshError('CANCELLED', 'stream cancelled by the caller', { cause: reason }), true);
   };
   options?.signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => fail(new MeshError('DEADLINE_EXCEEDED', `deadline exceeded on the stream to "${subject}"`), true), deadline - now);
+  const timer = setTimeout(() => fail(new MeshError('DEADLINE_EXCEEDED', `deadline exceeded on the stream to "${subject}"`), true), Math.min(deadline - now, MAX_TIMER));
   timer.unref();
 
   const sub: Subscription = nc.subscribe(inbox, {
@@ -254,13 +257,17 @@ export function openNatsStream(nc: NatsConnection, subject: string, head: Uint8A
   };
 }
 
-/** Serve one `open` message: run the stream endpoint, with the body and reply flowing as above. */
+/**
+ * Serve one `open` message: run the stream endpoint, with the body and reply flowing as above.
+ * An open without `meshrpc-timeout` (not from meshrpc) gets `defaultTimeout`: every stream ends.
+ */
 export function serveNatsStream(
   nc: NatsConnection,
   msg: Msg,
   target: { namespace: string; service: string; method: string },
   endpoint: StreamEndpoint | undefined,
   run: <T>(fn: () => Promise<T>) => Promise<T>,
+  defaultTimeout: number,
 ): void {
   const opener = msg.reply;
   if (!opener) return;
@@ -274,7 +281,8 @@ export function serveNatsStream(
     return;
   }
   const abort = new AbortController();
-  const ctx = new CallContext({ ...target, deadline: head.deadline, metadata: head.metadata, codec: head.codec, transportSignal: abort.signal });
+  const deadline = head.deadline ?? Date.now() + defaultTimeout;
+  const ctx = new CallContext({ ...target, deadline, metadata: head.metadata, codec: head.codec, transportSignal: abort.signal });
   let done = false;
   const outflow = new Outflow((chunk) => send(nc, opener, 'data', chunk));
   const inflow = new Inflow((n) => sendCredit(nc, opener, n));
@@ -293,7 +301,7 @@ export function serveNatsStream(
     ctx.finish();
   };
   // Whatever the handler does, this instance lets go of the stream at its deadline.
-  const timer = setTimeout(() => stop(new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded'), true), ctx.remaining === Infinity ? 2_147_483_647 : ctx.remaining);
+  const timer = setTimeout(() => stop(new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded'), true), Math.min(ctx.remaining, MAX_TIMER));
   timer.unref();
   const sub = nc.subscribe(inboxOf(nc), {
     callback: (err, m) => {
