@@ -1,15 +1,17 @@
 /**
  * How the gateway answers with an error: the HTTP status comes from the one error code table
- * (src/core/codes.ts) and the body is always `{ "error": { "code", "message", "details" } }`,
- * whether the error came from a service across the mesh, from Fastify (bad media type, body too
- * large), or from a user's own route that called a typed client.
+ * (src/core/codes.ts) and the body is always `{ "error": { "code", "message", "details",
+ * "remoteName" } }` (the last two when there are some), whether the error came from a service
+ * across the mesh, from Fastify (bad media type, body too large), or from a user's own route that
+ * called a typed client. `remoteName` is the class name of the error the service threw.
  */
 import type { FastifyReply } from 'fastify';
 import { httpStatusOf, type ErrorCode } from '../core/codes.js';
 import { MeshError } from '../core/errors.js';
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; details?: unknown };
+  /** `remoteName`: the class name of the error a service threw (e.g. "TypeError"), when it came over the wire. */
+  error: { code: ErrorCode; message: string; details?: unknown; remoteName?: string };
 }
 
 /** Error codes for HTTP statuses Fastify (or Node) raises on its own. */
@@ -55,6 +57,7 @@ export function errorResponse(err: unknown): { status: number; body: ErrorBody }
 function bodyOf(err: MeshError): ErrorBody {
   const error: ErrorBody['error'] = { code: err.code, message: err.message };
   if (err.details !== undefined) error.details = err.details;
+  if (err.remoteName !== undefined) error.remoteName = err.remoteName;
   return { error };
 }
 

@@ -15,7 +15,7 @@ import { HttpError } from './errors.js';
 import { decodeReplyHead, encodeHead, forwardableHeaders, HTTP_STREAM_METHOD } from './http-head.js';
 import type { GatewayMetrics } from './metrics.js';
 import { bodyStream, deadlineOf, metadataOf, stickyKeyOf, tooLarge, type DeadlinePolicy } from './request.js';
-import { missingService } from './rpc.js';
+import { missingService, unknownMethod } from './rpc.js';
 import type { ServiceTable } from './services.js';
 
 export interface StreamOpener {
@@ -126,7 +126,7 @@ export function createForwarder(deps: ForwardDeps) {
         reply.header('allow', 'POST');
         throw new HttpError(405, 'UNIMPLEMENTED', `call "${service}.${rest}" with POST and a JSON object of named arguments`);
       }
-      throw new MeshError('NOT_FOUND', `service "${service}" has no method "${rest}" and publishes no HTTP handler`);
+      throw unknownMethod(service, rest, entry.methods, ' and publishes no HTTP handler');
     }
     return forward(request, reply, service);
   }

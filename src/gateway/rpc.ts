@@ -33,6 +33,13 @@ export function missingService(table: ServiceTable, service: string): MeshError 
     : new MeshError('NOT_FOUND', `no service named "${service}" in the cluster`);
 }
 
+/** A known service without that method: UNIMPLEMENTED, as on every transport (docs/ERRORS.md). */
+export function unknownMethod(service: string, method: string, methods: ReadonlySet<string> | undefined, suffix = ''): MeshError {
+  return new MeshError('UNIMPLEMENTED', `service "${service}" has no method "${method}"${suffix}`, {
+    details: { methods: [...(methods ?? [])] },
+  });
+}
+
 export function rpcRoute(deps: RpcRouteDeps) {
   const { node, table, metrics, policy, bodyLimit } = deps;
   return async function rpc(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -46,9 +53,7 @@ export function rpcRoute(deps: RpcRouteDeps) {
       // Not one of its methods: a path of its own HTTP handler, if it publishes one.
       if (entry.http) return deps.forward(request, reply, service);
       request.meshrpc = { service, method: '(unknown)' };
-      throw new MeshError('NOT_FOUND', `service "${service}" has no method "${method}"`, {
-        details: { methods: [...entry.methods!] },
-      });
+      throw unknownMethod(service, method, entry.methods!);
     }
     request.meshrpc = { service, method };
     const body = await readBody(request, bodyLimit);

@@ -135,7 +135,7 @@ describe('POST /<service>/<method>', () => {
     const res = await fetch(`${gw.url}/plain/whoami`);
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('POST');
-    expect((await fetch(`${gw.url}/plain/nothing/here`)).status).toBe(404);
+    expect((await fetch(`${gw.url}/plain/nothing/here`)).status).toBe(501); // a known service without that method: UNIMPLEMENTED
     await plain.stop();
   });
 });
