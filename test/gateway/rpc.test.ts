@@ -83,7 +83,7 @@ describe('POST /<service>/<method>', () => {
       const res = await post(gw, '/calc/fail', { code });
       expect(res.status, code).toBe(status);
       const body = (await res.json()) as { error: { code: string; message: string; details: unknown } };
-      expect(body.error).toEqual({ code, message: `failing with ${code} as asked`, details: { asked: code } });
+      expect(body.error).toEqual({ code, message: `failing with ${code} as asked`, details: { asked: code }, remoteName: 'MeshError' });
     }
   });
 
