@@ -37,14 +37,24 @@ export interface MeshNode extends Caller {
   close(): Promise<void>;
 }
 
+/** What an engine can add to a waitFor timeout about why nothing arrived (e.g. seeds not reached). */
+export interface WaitForHint {
+  text: string;
+  /** Goes into the error's details next to `missing`. */
+  unreachable?: readonly object[];
+}
+
 /**
  * Resolve when every named service has a live instance on `node`; reject with
- * DEADLINE_EXCEEDED naming the missing ones after `timeoutMs`. Shared by every MeshNode.
+ * DEADLINE_EXCEEDED naming the missing ones after `timeoutMs`, plus what `hint` says about
+ * reaching the cluster (details: `missing`, and `unreachable` from the hint). Shared by every
+ * MeshNode.
  */
 export function waitForServices(
   node: Pick<MeshNode, 'services' | 'onServicesChanged'>,
   services: string | readonly string[],
   timeoutMs: number,
+  hint?: () => WaitForHint | undefined,
 ): Promise<void> {
   const names = typeof services === 'string' ? [services] : [...services];
   const missing = () => {
@@ -55,7 +65,10 @@ export function waitForServices(
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();
-      reject(new MeshError('DEADLINE_EXCEEDED', `services not available after ${timeoutMs} ms: ${missing().join(', ')}`));
+      const absent = missing();
+      const why = hint?.();
+      const details = why?.unreachable?.length ? { missing: absent, unreachable: why.unreachable } : { missing: absent };
+      reject(new MeshError('DEADLINE_EXCEEDED', `services not available after ${timeoutMs} ms: ${absent.join(', ')}${why ? `; ${why.text}` : ''}`, { details }));
     }, timeoutMs);
     const off = node.onServicesChanged(() => {
       if (missing().length > 0) return;

@@ -3,6 +3,11 @@
  * re-resolved periodically, so a DNS name that maps to several containers finds instances that
  * appear later) and the addresses learned by gossip. Failed dials back off exponentially with
  * jitter; addresses learned by gossip are forgotten after repeated failures, seeds never are.
+ *
+ * Seeds are what a person typed (MESHRPC_CLUSTER_NODES / `nodes`), so a seed that cannot be
+ * reached is worth a warning with its address and the reason: logged on the first failure, when
+ * the reason changes, and then at most once per `warnInterval`, never once per retry; reaching it
+ * later is logged at info. `seedHint` turns the same record into the words of a waitFor timeout.
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
@@ -15,16 +20,37 @@ export interface DialerOptions {
   backoffMax: number;
   /** Failed attempts after which an address learned by gossip is dropped. */
   forgetAfter: number;
-  /** Try to connect; resolves true when a handshake completed. */
-  dial(addr: string): Promise<boolean>;
+  /** Try to connect; resolves ok when a handshake completed, else why not (ECONNREFUSED, a timeout...). */
+  dial(addr: string): Promise<DialOutcome>;
   /** True when a live link already reaches this address. */
   isLinked(addr: string): boolean;
   log(level: 'debug' | 'info' | 'warn', msg: string, extra?: object): void;
+  /** A seed still failing is warned about again at most this often (ms). Default 60 s. */
+  warnInterval?: number;
+}
+
+export type DialOutcome = { ok: true } | { ok: false; reason: string };
+
+/** A seed (or one address a seed's name resolved to) that cannot be reached right now. */
+export interface UnreachableSeed {
+  /** As configured, e.g. "seed.internal:11999". */
+  seed: string;
+  /** The address dialed, when the name resolved. */
+  addr?: string;
+  /** e.g. "ECONNREFUSED", "ENOTFOUND", "no handshake within 3000 ms". */
+  reason: string;
+  /** Failed attempts so far. */
+  failures: number;
+}
+
+interface SeedTrouble extends UnreachableSeed {
+  warnedAt: number;
 }
 
 interface Target {
   addr: string;
-  seed: boolean;
+  /** The configured seed this address came from, if it is one. */
+  seed: string | undefined;
   attempts: number;
   nextAt: number;
   dialing: boolean;
@@ -35,6 +61,8 @@ export class Dialer {
   readonly #targets = new Map<string, Target>();
   /** Addresses that turned out to be this node itself. */
   readonly #self = new Set<string>();
+  /** Seeds failing now, by address (or `dns:<seed>` when the name does not resolve). */
+  readonly #troubles = new Map<string, SeedTrouble>();
   #tick: NodeJS.Timeout | undefined;
   #resolveTimer: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -65,7 +93,7 @@ export class Dialer {
     let added = false;
     for (const addr of addrs) {
       if (this.#self.has(addr) || this.#targets.has(addr)) continue;
-      this.#targets.set(addr, { addr, seed: false, attempts: 0, nextAt: 0, dialing: false });
+      this.#targets.set(addr, { addr, seed: undefined, attempts: 0, nextAt: 0, dialing: false });
       added = true;
     }
     if (added) this.#dialDue();
@@ -74,6 +102,12 @@ export class Dialer {
   markSelf(addr: string): void {
     this.#self.add(addr);
     this.#targets.delete(addr);
+    this.#troubles.delete(addr);
+  }
+
+  /** The seeds configured, and those that cannot be reached now (for a waitFor timeout). */
+  seedReport(): { seeds: readonly string[]; unreachable: UnreachableSeed[] } {
+    return { seeds: this.#opts.seeds, unreachable: [...this.#troubles.values()].map(({ warnedAt: _, ...u }) => u) };
   }
 
   /** The link to addr closed: try again soon (with backoff if it keeps failing). */
@@ -86,7 +120,7 @@ export class Dialer {
   refused(addr: string): void {
     const t = this.#targets.get(addr);
     if (!t) return;
-    if (!t.seed) this.#targets.delete(addr);
+    if (t.seed === undefined) this.#targets.delete(addr);
     else t.nextAt = Date.now() + this.#opts.backoffMax;
   }
 
@@ -99,8 +133,9 @@ export class Dialer {
       } else {
         try {
           hosts = (await lookup(host, { all: true })).map((a) => a.address);
+          this.#recovered(`dns:${seed}`);
         } catch (err) {
-          this.#opts.log('debug', 'seed did not resolve', { seed, error: (err as Error).message });
+          this.#failed(`dns:${seed}`, seed, undefined, reasonOf(err));
           continue;
         }
       }
@@ -108,8 +143,8 @@ export class Dialer {
         const addr = formatHostPort({ host: h, port });
         if (this.#self.has(addr)) continue;
         const t = this.#targets.get(addr);
-        if (t) t.seed = true;
-        else this.#targets.set(addr, { addr, seed: true, attempts: 0, nextAt: 0, dialing: false });
+        if (t) t.seed = seed;
+        else this.#targets.set(addr, { addr, seed, attempts: 0, nextAt: 0, dialing: false });
       }
     }
   }
@@ -121,20 +156,24 @@ export class Dialer {
       if (t.dialing || t.nextAt > now || this.#opts.isLinked(t.addr)) continue;
       t.dialing = true;
       this.#opts.dial(t.addr).then(
-        (ok) => this.#settle(t, ok),
-        () => this.#settle(t, false),
+        (outcome) => this.#settle(t, outcome),
+        (err: unknown) => this.#settle(t, { ok: false, reason: reasonOf(err) }),
       );
     }
   }
 
-  #settle(t: Target, ok: boolean): void {
+  #settle(t: Target, outcome: DialOutcome): void {
     t.dialing = false;
-    if (ok) {
+    // Dropped meanwhile (it was this node itself): nothing to report.
+    if (this.#targets.get(t.addr) !== t) return;
+    if (outcome.ok) {
       t.attempts = 0;
+      if (t.seed !== undefined) this.#recovered(t.addr);
       return;
     }
     t.attempts++;
-    if (!t.seed && t.attempts >= this.#opts.forgetAfter) {
+    if (t.seed !== undefined && !this.#stopped) this.#failed(t.addr, t.seed, t.addr, outcome.reason);
+    if (t.seed === undefined && t.attempts >= this.#opts.forgetAfter) {
       this.#targets.delete(t.addr);
       this.#opts.log('debug', 'forgetting unreachable address', { addr: t.addr });
       return;
@@ -142,9 +181,59 @@ export class Dialer {
     t.nextAt = Date.now() + this.#backoff(t.attempts);
   }
 
+  /** Warn on a seed's first failure, on a new reason, then at most once per warnInterval. */
+  #failed(key: string, seed: string, addr: string | undefined, reason: string): void {
+    const now = Date.now();
+    const where = addr !== undefined && addr !== seed ? `${seed} (${addr})` : seed;
+    const trouble = this.#troubles.get(key);
+    if (!trouble) {
+      this.#troubles.set(key, { seed, addr, reason, failures: 1, warnedAt: now });
+      this.#opts.log('warn', `cannot reach seed ${where}: ${reason}; retrying with backoff`, { seed, addr, reason });
+      return;
+    }
+    trouble.failures++;
+    const interval = this.#opts.warnInterval ?? 60_000;
+    if (reason === trouble.reason && now - trouble.warnedAt < interval) return;
+    trouble.reason = reason;
+    trouble.warnedAt = now;
+    this.#opts.log('warn', `still cannot reach seed ${where}: ${reason} (${trouble.failures} attempts)`, { seed, addr, reason, failures: trouble.failures });
+  }
+
+  #recovered(key: string): void {
+    const trouble = this.#troubles.get(key);
+    if (!trouble) return;
+    this.#troubles.delete(key);
+    const what = key.startsWith('dns:') ? `seed ${trouble.seed} resolves again` : `reached seed ${trouble.addr ?? trouble.seed}`;
+    this.#opts.log('info', `${what} after ${trouble.failures} failed attempt${trouble.failures === 1 ? '' : 's'}`, { seed: trouble.seed, addr: trouble.addr });
+  }
+
   /** base * 2^attempts, capped, with ±50% jitter so restarted clusters do not dial in lockstep. */
   #backoff(attempts: number): number {
     const raw = Math.min(this.#opts.backoffMax, this.#opts.backoffBase * 2 ** Math.min(attempts, 20));
     return Math.round(raw * (0.5 + Math.random()));
   }
+}
+
+/** The short reason of a failed dial or lookup: the system error code when there is one. */
+export function reasonOf(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.length > 0) return code;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * What a waitFor timeout should add about reaching the cluster: the seeds not reached and why,
+ * or that there are none to reach. Undefined when the seeds are fine.
+ */
+export function seedHint(dialer: Dialer | undefined, linkedPeers: number): { text: string; unreachable: UnreachableSeed[] } | undefined {
+  if (!dialer) return { text: 'this node has not joined the cluster (listen() was not called)', unreachable: [] };
+  const { seeds, unreachable } = dialer.seedReport();
+  if (unreachable.length > 0) {
+    const list = unreachable.map((u) => `${u.addr !== undefined && u.addr !== u.seed ? `${u.seed} (${u.addr})` : u.seed}: ${u.reason}`);
+    return { text: `seeds not reached: ${list.join(', ')}`, unreachable };
+  }
+  if (seeds.length === 0 && linkedPeers === 0) {
+    return { text: 'this node has no seeds (MESHRPC_CLUSTER_NODES or the nodes option) and no peer has joined it', unreachable: [] };
+  }
+  return undefined;
 }

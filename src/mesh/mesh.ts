@@ -20,7 +20,7 @@ import { LocalCaller } from '../service/local.js';
 import { Rendezvous, strategyByName, type Strategy } from './balancer.js';
 import { formatHostPort, parseHostPort } from './config.js';
 import { Connection, type ConnectionHost, type StreamReply } from './connection.js';
-import { Dialer } from './dialer.js';
+import { Dialer, reasonOf, seedHint, type DialOutcome } from './dialer.js';
 import { Membership, sameTags, serviceKey, type RouteInstance } from './membership.js';
 import { resolveOptions, type MeshOptions, type ResolvedOptions } from './options.js';
 import { encodeNames, isMemberInfo, PROTOCOL_VERSION, type Gossip, type Hello, type MemberInfo, type RequestHead } from './wire/messages.js';
@@ -51,7 +51,8 @@ export class Mesh implements MeshNode, ConnectionHost {
   readonly #streamEndpoints = new Map<string, StreamEndpoint>();
   readonly #membership: Membership<Connection>;
   readonly #conns = new Set<Connection>();
-  readonly #handshakes = new Map<Connection, (ok: boolean) => void>();
+  /** Pending handshakes; settled with why one failed (see Dialer's seed warnings). */
+  readonly #handshakes = new Map<Connection, (ok: boolean, reason?: string) => void>();
   readonly #strategy: Strategy;
   readonly #sticky = new Rendezvous();
   readonly #listeners = new Set<() => void>();
@@ -124,7 +125,7 @@ export class Mesh implements MeshNode, ConnectionHost {
   }
 
   waitFor(services: string | readonly string[], timeoutMs = this.options.defaultTimeout): Promise<void> {
-    return waitForServices(this, services, timeoutMs);
+    return waitForServices(this, services, timeoutMs, () => seedHint(this.#dialer, this.#conns.size));
   }
 
   services(): ServiceView[] {
@@ -229,7 +230,7 @@ export class Mesh implements MeshNode, ConnectionHost {
     if (!sameTags(hello.tags, this.options.tags) || this.#state !== 'running') {
       this.log('info', 'refusing peer', { peer: hello.name, tags: hello.tags, ours: this.options.tags, state: this.#state });
       if (conn.dialedAddr) this.#dialer?.refused(conn.dialedAddr);
-      settle?.(false);
+      settle?.(false, this.#state !== 'running' ? 'this node is closing' : `its cluster tags [${hello.tags.join(',')}] differ from ours [${this.options.tags.join(',')}]`);
       return false;
     }
     const remoteHost = (conn.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
@@ -266,7 +267,7 @@ export class Mesh implements MeshNode, ConnectionHost {
   onClose(conn: Connection, err: MeshError | undefined): void {
     const settle = this.#handshakes.get(conn);
     this.#handshakes.delete(conn);
-    settle?.(false);
+    settle?.(false, `the link closed during the handshake${err ? ` (${err.message})` : ''}`);
     if (!this.#conns.delete(conn)) return;
     if (conn.peer) this.#membership.removeLink(conn.peer.id, conn);
     if (conn.dialedAddr) this.#dialer?.lost(conn.dialedAddr);
@@ -395,32 +396,39 @@ export class Mesh implements MeshNode, ConnectionHost {
     return new Connection(socket, outbound, this, { maxFrameSize, heartbeatInterval, heartbeatTimeout }, addr);
   }
 
-  #dial(addr: string): Promise<boolean> {
-    if (this.#state !== 'running') return Promise.resolve(false);
+  #dial(addr: string): Promise<DialOutcome> {
+    if (this.#state !== 'running') return Promise.resolve({ ok: false, reason: 'this node is closing' });
     const { host, port } = parseHostPort(addr, '127.0.0.1');
     try {
       this.#links!.assertCanDial(host);
     } catch (err) {
       if (!this.#refusedDials.has(addr)) this.log('error', 'not dialling a peer over plaintext beyond loopback', { addr, error: (err as Error).message });
       this.#refusedDials.add(addr);
-      return Promise.resolve(false);
+      return Promise.resolve({ ok: false, reason: 'a plaintext link beyond loopback is refused (configure TLS: docs/SECURITY.md)' });
     }
     return new Promise((resolve) => {
+      const { connectTimeout } = this.options;
+      let reason = 'the connection closed';
+      let timedOut = false;
       const socket = this.#links!.connect(host, port, (linked, peer) => {
         const conn = this.#newConnection(linked, true, addr);
         if (peer) this.#peerIdentities.set(conn, peer);
-        this.#handshakes.set(conn, (ok) => {
+        this.#handshakes.set(conn, (ok, why) => {
           clearTimeout(timer);
-          resolve(ok);
+          resolve(ok ? { ok: true } : { ok: false, reason: timedOut ? reason : (why ?? reason) });
         });
       });
       // The connect timeout covers the TLS handshake too: a peer that stalls it is dropped.
-      const timer = setTimeout(() => socket.destroy(), this.options.connectTimeout);
+      const timer = setTimeout(() => {
+        timedOut = true;
+        reason = socket.readyState === 'open' ? `connected, but no handshake within ${connectTimeout} ms` : `no answer within ${connectTimeout} ms`;
+        socket.destroy();
+      }, connectTimeout);
       timer.unref();
-      socket.once('error', () => {});
+      socket.once('error', (err) => (reason = reasonOf(err)));
       socket.once('close', () => {
         clearTimeout(timer);
-        resolve(false);
+        resolve({ ok: false, reason });
       });
     });
   }
