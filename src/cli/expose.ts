@@ -3,10 +3,10 @@
  * .proto) for the service interfaces in a file or folder, the way `go generate` did for meshRPC.
  * Shows the plan, asks before writing (or -y), writes all-or-nothing; `--check` only compares.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { generate, type GenerateOptions } from '../codegen/generate.js';
+import type { GenerateOptions } from '../codegen/generate.js';
 import { CodegenError } from '../codegen/model.js';
 import { applyPlan, displayPath, makePlan, renderPlan, staleFiles, type PlanFs, realFs } from '../codegen/plan.js';
 import type { CliIO } from './io.js';
@@ -23,18 +23,48 @@ export interface ExposeFlags {
   runtime?: string;
 }
 
-/** The nearest folder at or above `from` holding a package.json, else `from` itself. */
-export function findProjectRoot(from: string): string {
-  for (let dir = from; ; dir = path.dirname(dir)) {
+/** The nearest folder at or above `from` (a folder, or a file's folder) holding a package.json. */
+export function findProjectRoot(from: string): string | undefined {
+  const start = existsSync(from) && !statSync(from).isDirectory() ? path.dirname(from) : from;
+  for (let dir = start; ; dir = path.dirname(dir)) {
     if (existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) return from;
+    if (path.dirname(dir) === dir) return undefined;
   }
+}
+
+/**
+ * The project root when -R does not say: the target's project, else the working directory's
+ * (a source outside any project, e.g. `../elsewhere/bad.ts`), else the working directory.
+ */
+function defaultRoot(absTarget: string, cwd: string): string {
+  return (existsSync(absTarget) ? findProjectRoot(absTarget) : undefined) ?? findProjectRoot(cwd) ?? cwd;
+}
+
+const DEFAULT_RUNTIME = 'meshrpc';
+
+/** The command that regenerates what --check found stale: the same target and every flag given. */
+export function regenerateCommand(target: string, flags: ExposeFlags, cwd: string): string {
+  const rel = (p: string) => path.relative(cwd, path.resolve(cwd, p)) || '.';
+  const args = ['meshrpc', 'expose', '-y', rel(target)];
+  if (flags.root !== undefined) args.push('--root', rel(flags.root));
+  if (flags.service !== undefined) args.push('-P', flags.service);
+  if (flags.module !== undefined) args.push('-M', flags.module);
+  if (flags.interface !== undefined) args.push('--interface', flags.interface);
+  if (flags.out !== undefined) args.push('--out', rel(flags.out));
+  if (flags.proto) args.push('--proto');
+  if (flags.runtime !== undefined && flags.runtime !== DEFAULT_RUNTIME) args.push('--runtime', flags.runtime);
+  return args.map(shellWord).join(' ');
+}
+
+/** A word as a POSIX shell reads it back: quoted only when it has to be. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Run the command; resolves to the process exit code. */
 export async function runExpose(target: string, flags: ExposeFlags, io: CliIO, fs: PlanFs = realFs): Promise<number> {
   const absTarget = path.resolve(io.cwd, target);
-  const root = flags.root !== undefined ? path.resolve(io.cwd, flags.root) : findProjectRoot(existsSync(absTarget) ? absTarget : io.cwd);
+  const root = flags.root !== undefined ? path.resolve(io.cwd, flags.root) : defaultRoot(absTarget, io.cwd);
   const options: GenerateOptions = {
     root,
     target: absTarget,
@@ -45,6 +75,8 @@ export async function runExpose(target: string, flags: ExposeFlags, io: CliIO, f
     proto: flags.proto,
     runtime: flags.runtime,
   };
+  // The compiler (~90 MiB) loads only when a command generates: not for --help or a usage error.
+  const { generate } = await import('../codegen/generate.js');
   let files;
   try {
     files = generate(options).files;
@@ -66,7 +98,7 @@ export async function runExpose(target: string, flags: ExposeFlags, io: CliIO, f
     }
     io.err(`meshrpc expose --check: ${stale.length} generated file${stale.length === 1 ? ' is' : 's are'} stale:`);
     for (const s of stale) io.err(`  ${displayPath(root, s.path)} (${s.exists ? 'differs from what the source generates' : 'missing'})`);
-    io.err(`Regenerate with: meshrpc expose -y ${path.relative(io.cwd, absTarget) || '.'}`);
+    io.err(`Regenerate with: ${regenerateCommand(target, flags, io.cwd)}`);
     return 1;
   }
 
@@ -100,7 +132,7 @@ export function exposeCommand(io: CliIO, setExitCode: (code: number) => void): C
   return new Command('expose')
     .description('generate a typed client, handler, validators and schemas for service interfaces')
     .argument('<target>', 'a .ts file or a folder of them')
-    .option('-R, --root <dir>', 'project root (default: the nearest folder with a package.json)')
+    .option('-R, --root <dir>', "project root (default: the nearest folder with a package.json above the target, else above the working directory)")
     .option('-P, --service <name>', 'the service name on the mesh (default: from the interface, GreeterService -> greeter)')
     .option('-M, --module <prefix>', 'expose <prefix>Service when a file holds several')
     .option('--interface <Name>', 'expose the interface with exactly this name')
@@ -108,7 +140,7 @@ export function exposeCommand(io: CliIO, setExitCode: (code: number) => void): C
     .option('--check', 'write nothing; exit non-zero when a generated file is stale (for CI)')
     .option('--out <dir>', 'write generated files here instead of next to their source')
     .option('--proto', 'also generate a proto3 file')
-    .option('--runtime <module>', "module generated code imports the runtime from", 'meshrpc')
+    .option('--runtime <module>', 'module generated code imports the runtime from', DEFAULT_RUNTIME)
     .action(async (target: string, flags: ExposeFlags) => {
       setExitCode(await runExpose(target, flags, io));
     });

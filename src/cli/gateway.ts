@@ -7,9 +7,12 @@
  * MESHRPC_CLUSTER_TAGNAME, MESHRPC_GATEWAY_REQUIRE, MESHRPC_GATEWAY_TOKENS, MESHRPC_GATEWAY_CORS).
  */
 import type { Command } from 'commander';
-import { splitList } from '../mesh/config.js';
-import { gatewayConfigFromEnv, startGateway, stopOnSignals, type RunningGateway } from '../gateway/run.js';
+import { DEFAULT_PORT, splitList } from '../mesh/config.js';
+import type { GatewayConfig, RunningGateway } from '../gateway/run.js';
 import type { GatewayOptions } from '../gateway/gateway.js';
+import { DEFAULT_BODY_LIMIT, DEFAULT_CALL_TIMEOUT, DEFAULT_HTTP_PORT } from '../gateway/defaults.js';
+import { address, listenFailure, wholeNumber } from './errors.js';
+import { described } from './help.js';
 
 export interface GatewayCommandFlags {
   listen?: string;
@@ -19,13 +22,17 @@ export interface GatewayCommandFlags {
   require?: string;
   token?: string[];
   cors?: string;
-  bodyLimit?: string;
-  timeout?: string;
+  bodyLimit?: number;
+  timeout?: number;
   accessLog?: boolean;
 }
 
-/** Settings for a run from flags over the environment. */
-export function gatewayConfigFromFlags(flags: GatewayCommandFlags, env: NodeJS.ProcessEnv = process.env) {
+/**
+ * Settings for a run from flags over the environment. The gateway (Fastify) loads here, not
+ * when the command line starts, so --help and usage errors answer at once.
+ */
+export async function gatewayConfigFromFlags(flags: GatewayCommandFlags, env: NodeJS.ProcessEnv = process.env): Promise<{ config: GatewayConfig; options: GatewayOptions }> {
+  const { gatewayConfigFromEnv } = await import('../gateway/run.js');
   const config = gatewayConfigFromEnv(env);
   if (flags.listen) config.listen = /^\d+$/.test(flags.listen) ? `0.0.0.0:${flags.listen}` : flags.listen;
   if (flags.mesh) config.mesh = flags.mesh;
@@ -35,16 +42,30 @@ export function gatewayConfigFromFlags(flags: GatewayCommandFlags, env: NodeJS.P
   if (flags.token?.length) config.tokens = flags.token.flatMap((t) => splitList(t));
   if (flags.cors !== undefined) config.cors = splitList(flags.cors);
   const options: GatewayOptions = {};
-  if (flags.bodyLimit) options.bodyLimit = Number(flags.bodyLimit);
-  if (flags.timeout) options.callTimeout = Number(flags.timeout);
+  if (flags.bodyLimit !== undefined) options.bodyLimit = flags.bodyLimit;
+  if (flags.timeout !== undefined) options.callTimeout = flags.timeout;
   if (flags.accessLog === false) options.accessLog = false;
   return { config, options };
 }
 
-/** Run a gateway until SIGINT/SIGTERM; prints one line with both addresses once it serves. */
+/**
+ * Run a gateway until SIGINT/SIGTERM; prints one line with both addresses once it serves. An
+ * address it cannot listen on fails as one line naming the address and what to do.
+ */
 export async function runGateway(flags: GatewayCommandFlags, print: (line: string) => void = console.log): Promise<RunningGateway> {
-  const { config, options } = gatewayConfigFromFlags(flags);
-  const running = await startGateway(config, options);
+  const { config, options } = await gatewayConfigFromFlags(flags);
+  const { startGateway, stopOnSignals } = await import('../gateway/run.js');
+  let running: RunningGateway;
+  try {
+    running = await startGateway(config, options);
+  } catch (err) {
+    throw (
+      listenFailure('meshrpc gateway', err, [
+        { what: 'HTTP', address: config.listen, flag: '--listen (env APP_HTTP_PORT)' },
+        { what: 'mesh', address: config.mesh, flag: '--mesh (env MESHRPC_LISTEN_ADDR)' },
+      ]) ?? err
+    );
+  }
   print(`meshrpc gateway: http ${running.httpAddress}, mesh ${running.meshAddress}${config.require.length ? `, requires ${config.require.join(',')}` : ''}`);
   stopOnSignals(running);
   return running;
@@ -55,16 +76,16 @@ export function registerGatewayCommand(program: Command, hooks: { onStarted?: (r
   return program
     .command('gateway')
     .description('run the HTTP API gateway: every mesh method as POST /<service>/<method>, published HTTP handlers, health, metrics, OpenAPI')
-    .option('-l, --listen <addr>', 'HTTP address (env APP_HTTP_PORT)', undefined)
-    .option('-m, --mesh <addr>', 'mesh address other nodes join through (env MESHRPC_LISTEN_ADDR)', undefined)
-    .option('-N, --nodes <list>', 'seed nodes host:port,... (env MESHRPC_CLUSTER_NODES)')
-    .option('-t, --tags <list>', 'cluster tags (env MESHRPC_CLUSTER_TAGNAME)')
-    .option('-r, --require <list>', 'services /readyz waits for (env MESHRPC_GATEWAY_REQUIRE)')
-    .option('--token <token...>', 'require this API key / bearer token (env MESHRPC_GATEWAY_TOKENS)')
-    .option('--cors <origins>', "allow CORS from these origins ('*' for any) (env MESHRPC_GATEWAY_CORS)")
-    .option('--body-limit <bytes>', 'largest RPC request body', undefined)
-    .option('--timeout <ms>', 'deadline of calls whose request sets no x-request-timeout', undefined)
-    .option('--no-access-log', 'no log line per request')
+    .option('-l, --listen <addr>', described('HTTP address, host:port or a port', `0.0.0.0:${DEFAULT_HTTP_PORT}`, 'APP_HTTP_PORT'), address)
+    .option('-m, --mesh <addr>', described('mesh address other nodes join through', `0.0.0.0:${DEFAULT_PORT}`, 'MESHRPC_LISTEN_ADDR'), address)
+    .option('-N, --nodes <list>', described('seed nodes host:port,...', null, 'MESHRPC_CLUSTER_NODES'))
+    .option('-t, --tags <list>', described('cluster tags', null, 'MESHRPC_CLUSTER_TAGNAME'))
+    .option('-r, --require <list>', described('services /readyz waits for', null, 'MESHRPC_GATEWAY_REQUIRE'))
+    .option('--token <token...>', described('require this API key / bearer token', null, 'MESHRPC_GATEWAY_TOKENS'))
+    .option('--cors <origins>', described("allow CORS from these origins ('*' for any)", null, 'MESHRPC_GATEWAY_CORS'))
+    .option('--body-limit <bytes>', described('largest RPC request body', DEFAULT_BODY_LIMIT), wholeNumber('bytes'))
+    .option('--timeout <ms>', described('deadline of calls whose request sets no x-request-timeout', DEFAULT_CALL_TIMEOUT), wholeNumber('milliseconds'))
+    .option('--no-access-log', 'no log line per request (default: one per request)')
     .action(async (flags: GatewayCommandFlags) => {
       const running = await runGateway(flags);
       hooks.onStarted?.(running);

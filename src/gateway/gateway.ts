@@ -25,6 +25,7 @@ import { installAuth, installCors, type AuthOptions, type CorsOptions } from './
 import { installRateLimit, type RateLimitOptions } from './rate-limit.js';
 import { rpcRoute } from './rpc.js';
 import { ServiceTable } from './services.js';
+import { DEFAULT_BODY_LIMIT, DEFAULT_CALL_TIMEOUT, DEFAULT_HTTP_PORT } from './defaults.js';
 
 export interface GatewayOptions {
   /** Services that must have a live instance for /readyz to answer 200. */
@@ -79,12 +80,12 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-export const DEFAULT_HTTP_PORT = 8282;
+export { DEFAULT_HTTP_PORT } from './defaults.js';
 
 export function createGateway(node: MeshNode, options: GatewayOptions = {}): Gateway {
-  const bodyLimit = options.bodyLimit ?? 1024 * 1024;
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const handlerBodyLimit = options.handlerBodyLimit ?? 64 * 1024 * 1024;
-  const callTimeout = options.callTimeout ?? 30_000;
+  const callTimeout = options.callTimeout ?? DEFAULT_CALL_TIMEOUT;
   const policy = { callTimeout, maxCallTimeout: options.maxCallTimeout ?? Math.max(callTimeout, 60_000) };
   const headersTimeout = options.headersTimeout ?? 10_000;
   const requestTimeout = Math.max(options.requestTimeout ?? 60_000, headersTimeout);

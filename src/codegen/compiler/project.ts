@@ -43,7 +43,12 @@ export function typeCheckProject(tsconfigPath: string, overrides: ts.CompilerOpt
   });
 }
 
-/** A path relative to the project root, with forward slashes, as messages show it. */
+/**
+ * A file as messages name it, with forward slashes: relative to the project root inside it,
+ * absolute outside it (never empty, never a '../..' chain that reads as relative to the cwd).
+ */
 export function rel(root: string, file: string): string {
-  return path.relative(root, file).split(path.sep).join('/');
+  const r = path.relative(root, file);
+  if (r === '' || r.startsWith('..') || path.isAbsolute(r)) return file.split(path.sep).join('/');
+  return r.split(path.sep).join('/');
 }
