@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
-import { Dispatcher, LocalCaller, Mesh, MeshError, type Caller, type CallTarget } from 'meshrpc';
+import { Dispatcher, LocalCaller, Mesh, MeshError, type Caller, type CallTarget, type MeshNode } from 'meshrpc';
 import { createGateway, type Gateway } from '../../src/gateway/index.js';
 import { AmqpClient, AmqpServer, GrpcClient, GrpcProtoClient, GrpcServer, NatsClient, NatsMesh, NatsServer } from '../../src/transports/index.js';
 import { Microservice } from '../../src/microservice/index.js';
@@ -33,6 +33,21 @@ async function codeOf(caller: Caller, target: CallTarget): Promise<string> {
   );
   if (!(err instanceof MeshError)) throw new Error(`expected a MeshError, got ${String(err)}`);
   return err.code;
+}
+
+/** The gateway over `node`: 501 UNIMPLEMENTED for a method greeter lacks (POST or GET), 404 NOT_FOUND for an unknown service. */
+async function checkGateway(node: MeshNode): Promise<void> {
+  const gateway: Gateway = createGateway(node, { accessLog: false });
+  const address = await gateway.listen('127.0.0.1:0');
+  try {
+    const codeAt = async (res: Response) => [res.status, ((await res.json()) as { error: { code: string } }).error.code];
+    const post = (path: string) => fetch(`http://${address}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(await codeAt(await post('/greeter/noSuchMethod'))).toEqual([501, 'UNIMPLEMENTED']);
+    expect(await codeAt(await fetch(`http://${address}/greeter/noSuchMethod`))).toEqual([501, 'UNIMPLEMENTED']);
+    expect(await codeAt(await post('/noSuchService/sayHello'))).toEqual([404, 'NOT_FOUND']);
+  } finally {
+    await gateway.close();
+  }
 }
 
 describe('unknown service and unknown method', () => {
@@ -68,24 +83,7 @@ describe('unknown service and unknown method', () => {
       expect(await codeOf(nodes[0], unknownMethod)).toBe('UNIMPLEMENTED');
     });
 
-    it('at the gateway (HTTP status from the one code table)', async () => {
-      const gateway: Gateway = createGateway(caller, { accessLog: false });
-      const address = await gateway.listen('127.0.0.1:0');
-      try {
-        const post = (path: string) => fetch(`http://${address}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-        const method = await post('/greeter/noSuchMethod');
-        expect(method.status).toBe(501);
-        expect(((await method.json()) as { error: { code: string } }).error.code).toBe('UNIMPLEMENTED');
-        const get = await fetch(`http://${address}/greeter/noSuchMethod`);
-        expect(get.status).toBe(501);
-        expect(((await get.json()) as { error: { code: string } }).error.code).toBe('UNIMPLEMENTED');
-        const service = await post('/noSuchService/sayHello');
-        expect(service.status).toBe(404);
-        expect(((await service.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
-      } finally {
-        await gateway.close();
-      }
-    });
+    it('at the gateway (HTTP status from the one code table)', () => checkGateway(caller));
   });
 
   describe('gRPC', () => {
@@ -154,7 +152,7 @@ describe('unknown service and unknown method', () => {
       expect(await codeOf(client, unknownService)).toBe('UNAVAILABLE');
     });
 
-    it('as the mesh (NatsMesh), which knows the services of the cluster', async () => {
+    it('as the mesh (NatsMesh), which knows the services of the cluster, and at a gateway on it', async () => {
       const p = `m${randomUUID().slice(0, 8)}`;
       const server = new NatsMesh({ name: 'greeter', servers: NATS_URL, prefix: p, announceInterval: 200 }).publish(greeterHandler(new Greeter()));
       const caller = new NatsMesh({ name: 'caller', servers: NATS_URL, prefix: p, announceInterval: 200 });
@@ -163,6 +161,7 @@ describe('unknown service and unknown method', () => {
       await caller.waitFor('greeter', 5000);
       expect(await codeOf(caller, unknownMethod)).toBe('UNIMPLEMENTED');
       expect(await codeOf(caller, unknownService)).toBe('NOT_FOUND');
+      await checkGateway(caller);
     });
   });
 
