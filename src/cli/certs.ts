@@ -13,6 +13,7 @@ import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMeshError } from '../core/errors.js';
 import { splitList } from '../mesh/config.js';
+import { CliError, EXIT_FAILURE, EXIT_USAGE } from './errors.js';
 import type { CliIO } from './io.js';
 
 interface InitFlags {
@@ -32,12 +33,12 @@ interface IssueFlags {
 
 function days(value: string, flag: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new CertsUsageError(`${flag} must be a whole number of days, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1) throw usageError(`${flag} must be a whole number of days, got "${value}"`);
   return n;
 }
 
 /** A mistake in how the command was called: one line, exit 2. */
-class CertsUsageError extends Error {}
+const usageError = (message: string) => new CliError(message, EXIT_USAGE);
 
 async function exists(file: string): Promise<boolean> {
   return access(file).then(
@@ -65,8 +66,8 @@ export function certsCommand(io: CliIO, setExitCode: (code: number) => void): Co
   const run = (action: () => Promise<void>) =>
     action().catch((err: unknown) => {
       io.err(`meshrpc certs: ${(err as Error).message}`);
-      const usage = err instanceof CertsUsageError || (isMeshError(err) && err.code === 'INVALID_ARGUMENT');
-      setExitCode(usage ? 2 : 1);
+      const usage = (err instanceof CliError && err.exitCode === EXIT_USAGE) || (isMeshError(err) && err.code === 'INVALID_ARGUMENT');
+      setExitCode(usage ? EXIT_USAGE : EXIT_FAILURE);
     });
   const certs = new Command('certs').description('create a CA for the mesh and issue node certificates (PEM: for MESHRPC_TLS_CA, MESHRPC_TLS_CERT, MESHRPC_TLS_KEY)');
 
@@ -81,7 +82,7 @@ export function certsCommand(io: CliIO, setExitCode: (code: number) => void): Co
       run(async () => {
         const dir = path.resolve(io.cwd, flags.dir);
         if (!flags.force && (await exists(path.join(dir, 'ca.key')))) {
-          throw new CertsUsageError(`${path.join(dir, 'ca.key')} exists: keep it, or pass --force to replace the CA`);
+          throw usageError(`${path.join(dir, 'ca.key')} exists: keep it, or pass --force to replace the CA`);
         }
         const { createCa } = await import('../security/certs.js');
         const ca = await createCa({ trustDomain: flags.trustDomain, days: days(flags.days, '--days') });
@@ -106,7 +107,7 @@ export function certsCommand(io: CliIO, setExitCode: (code: number) => void): Co
         const [caCert, caKey] = await Promise.all(
           ['ca.pem', 'ca.key'].map((f) =>
             readFile(path.join(dir, f), 'utf8').catch(() => {
-              throw new CertsUsageError(`cannot read ${path.join(dir, f)}: create the CA first with \`meshrpc certs init --dir ${flags.dir}\``);
+              throw usageError(`cannot read ${path.join(dir, f)}: create the CA first with \`meshrpc certs init --dir ${flags.dir}\``);
             }),
           ),
         );

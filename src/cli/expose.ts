@@ -40,7 +40,8 @@ function defaultRoot(absTarget: string, cwd: string): string {
   return (existsSync(absTarget) ? findProjectRoot(absTarget) : undefined) ?? findProjectRoot(cwd) ?? cwd;
 }
 
-const DEFAULT_RUNTIME = 'meshrpc';
+// The same as meshrpc/codegen's DEFAULT_RUNTIME_MODULE, without loading the generator for --help.
+const DEFAULT_RUNTIME = 'meshrpc/runtime';
 
 /** The command that regenerates what --check found stale: the same target and every flag given. */
 export function regenerateCommand(target: string, flags: ExposeFlags, cwd: string): string {

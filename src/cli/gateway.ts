@@ -4,14 +4,16 @@
  *   meshrpc gateway [--listen 0.0.0.0:8282] [--mesh 0.0.0.0:11999] [--nodes host:port,...] [--require greeter,...]
  *
  * Flags win over the environment (APP_HTTP_PORT, MESHRPC_LISTEN_ADDR, MESHRPC_CLUSTER_NODES,
- * MESHRPC_CLUSTER_TAGNAME, MESHRPC_GATEWAY_REQUIRE, MESHRPC_GATEWAY_TOKENS, MESHRPC_GATEWAY_CORS).
+ * MESHRPC_CLUSTER_TAGNAME, MESHRPC_GATEWAY_REQUIRE, MESHRPC_GATEWAY_TOKENS, MESHRPC_GATEWAY_CORS,
+ * MESHRPC_GATEWAY_TLS_CERT, MESHRPC_GATEWAY_TLS_KEY, MESHRPC_GATEWAY_RATE_LIMIT).
  */
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DEFAULT_PORT, splitList } from '../mesh/config.js';
 import type { GatewayConfig, RunningGateway } from '../gateway/run.js';
 import type { GatewayOptions } from '../gateway/gateway.js';
 import { DEFAULT_BODY_LIMIT, DEFAULT_CALL_TIMEOUT, DEFAULT_HTTP_PORT } from '../gateway/defaults.js';
-import { address, listenFailure, wholeNumber } from './errors.js';
+import { address, CliError, EXIT_USAGE, listenFailure, wholeNumber } from './errors.js';
 import { described } from './help.js';
 
 export interface GatewayCommandFlags {
@@ -25,6 +27,9 @@ export interface GatewayCommandFlags {
   bodyLimit?: number;
   timeout?: number;
   accessLog?: boolean;
+  httpsCert?: string;
+  httpsKey?: string;
+  rateLimit?: number;
 }
 
 /**
@@ -45,7 +50,23 @@ export async function gatewayConfigFromFlags(flags: GatewayCommandFlags, env: No
   if (flags.bodyLimit !== undefined) options.bodyLimit = flags.bodyLimit;
   if (flags.timeout !== undefined) options.callTimeout = flags.timeout;
   if (flags.accessLog === false) options.accessLog = false;
+  const cert = flags.httpsCert ?? env.MESHRPC_GATEWAY_TLS_CERT;
+  const key = flags.httpsKey ?? env.MESHRPC_GATEWAY_TLS_KEY;
+  if (cert || key) {
+    if (!cert || !key) throw new CliError('meshrpc gateway: HTTPS needs both --https-cert and --https-key (env MESHRPC_GATEWAY_TLS_CERT, MESHRPC_GATEWAY_TLS_KEY)', EXIT_USAGE);
+    options.https = { cert: readPem(cert), key: readPem(key) };
+  }
+  const perMinute = flags.rateLimit ?? (env.MESHRPC_GATEWAY_RATE_LIMIT ? wholeNumber('requests')(env.MESHRPC_GATEWAY_RATE_LIMIT) : undefined);
+  if (perMinute) options.rateLimit = { max: perMinute, timeWindow: 60_000 };
   return { config, options };
+}
+
+function readPem(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`meshrpc gateway: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
 }
 
 /**
@@ -86,6 +107,9 @@ export function registerGatewayCommand(program: Command, hooks: { onStarted?: (r
     .option('--body-limit <bytes>', described('largest RPC request body', DEFAULT_BODY_LIMIT), wholeNumber('bytes'))
     .option('--timeout <ms>', described('deadline of calls whose request sets no x-request-timeout', DEFAULT_CALL_TIMEOUT), wholeNumber('milliseconds'))
     .option('--no-access-log', 'no log line per request (default: one per request)')
+    .option('--https-cert <file>', described('serve HTTPS with this PEM certificate', null, 'MESHRPC_GATEWAY_TLS_CERT'))
+    .option('--https-key <file>', described('the PEM key of --https-cert', null, 'MESHRPC_GATEWAY_TLS_KEY'))
+    .option('--rate-limit <n>', described('requests per minute per client IP, 429 beyond (operations routes exempt)', null, 'MESHRPC_GATEWAY_RATE_LIMIT'), wholeNumber('requests'))
     .action(async (flags: GatewayCommandFlags) => {
       const running = await runGateway(flags);
       hooks.onStarted?.(running);

@@ -168,26 +168,29 @@ export function createGateway(node: MeshNode, options: GatewayOptions = {}): Gat
   );
 
   // ---- operations ----
-  const ok = { status: 'ok' };
-  app.get('/ping', async () => ok);
-  app.get('/__heartbeat__', async () => ok);
-  app.get('/healthz', async () => ({ status: 'ok', node: node.name, id: node.id, uptime: Math.round(process.uptime()) }));
   const readiness = (): Readiness => {
     const missing = required.filter((s) => !table.get(s));
     return { ready: !closing && missing.length === 0, missing };
   };
-  app.get('/readyz', async (_request, reply) => {
-    const r = readiness();
-    return reply.code(r.ready ? 200 : 503).send(r.ready ? { status: 'ready' } : { status: closing ? 'closing' : 'not ready', missing: r.missing });
+  // Routes live in plugins, so that plugins registered before them (the rate limit) see them.
+  app.register(async (ops) => {
+    const ok = { status: 'ok' };
+    ops.get('/ping', async () => ok);
+    ops.get('/__heartbeat__', async () => ok);
+    ops.get('/healthz', async () => ({ status: 'ok', node: node.name, id: node.id, uptime: Math.round(process.uptime()) }));
+    ops.get('/readyz', async (_request, reply) => {
+      const r = readiness();
+      return reply.code(r.ready ? 200 : 503).send(r.ready ? { status: 'ready' } : { status: closing ? 'closing' : 'not ready', missing: r.missing });
+    });
+    if (metrics) {
+      ops.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()));
+    }
+    if (openapi) ops.get('/openapi.json', async () => openapi.document());
+    ops.get('/', async () => ({
+      services: table.all().map((e) => ({ name: e.name, methods: e.methods ? [...e.methods] : [], http: e.http, instances: e.instances })),
+      openapi: openapi ? '/openapi.json' : undefined,
+    }));
   });
-  if (metrics) {
-    app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()));
-  }
-  if (openapi) app.get('/openapi.json', async () => openapi.document());
-  app.get('/', async () => ({
-    services: table.all().map((e) => ({ name: e.name, methods: e.methods ? [...e.methods] : [], http: e.http, instances: e.instances })),
-    openapi: openapi ? '/openapi.json' : undefined,
-  }));
 
   // ---- the mesh: automatic RPC routes and forwarded HTTP handlers ----
   const { forward, forwardRoute } = createForwarder({ node, table, metrics, policy, bodyLimit: handlerBodyLimit });

@@ -7,7 +7,11 @@ import { request as httpsRequest } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../../src/gateway/index.js';
 import { createHandler, defineService, Mesh } from '../../src/index.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createCa, issueCertificate } from '../../src/security/certs.js';
+import { killAll, repoRoot, startCommand } from '../helpers/procs.js';
 
 interface Echo {
   echo(text: string): Promise<string>;
@@ -27,6 +31,7 @@ async function gatewayWith(options: Parameters<typeof createGateway>[1]): Promis
 }
 
 afterAll(async () => {
+  await killAll();
   for (const g of gateways) await g.close();
   await Promise.all(meshes.map((m) => m.close()));
 });
@@ -76,4 +81,37 @@ describe('rate limit', () => {
     expect(((await limited.json()) as { error: { code: string } }).error.code).toBe('RESOURCE_EXHAUSTED');
     for (let i = 0; i < 5; i++) expect((await fetch(`http://${address}/healthz`)).status).toBe(200);
   });
+});
+
+describe('meshrpc gateway', () => {
+  it('serves HTTPS from --https-cert/--https-key and limits with --rate-limit', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'meshrpc-edge-'));
+    try {
+      const authority = await createCa({ trustDomain: 'edge.test' });
+      const pair = await issueCertificate({ ca: authority, name: 'gateway', ips: ['127.0.0.1'] });
+      await writeFile(path.join(dir, 'gw.pem'), pair.cert);
+      await writeFile(path.join(dir, 'gw.key'), pair.key);
+      const gw = await startCommand(
+        process.execPath,
+        [path.join(repoRoot, 'bin/meshrpc.js'), 'gateway', '--listen', '127.0.0.1:0', '--mesh', '127.0.0.1:0', '--https-cert', path.join(dir, 'gw.pem'), '--https-key', path.join(dir, 'gw.key'), '--rate-limit', '2', '--no-access-log'],
+        { readyPrefix: 'meshrpc gateway:', readyTimeout: 60_000 },
+      );
+      const port = Number(/http \S+?:(\d+),/.exec(gw.output())![1]);
+      const get = (p: string) =>
+        new Promise<number>((resolve, reject) => {
+          const req = httpsRequest({ host: '127.0.0.1', port, path: p, ca: authority.cert }, (res) => {
+            res.resume();
+            resolve(res.statusCode!);
+          });
+          req.once('error', reject);
+          req.end();
+        });
+      // "/" is an ordinary route (not an operations one), so the limit counts it.
+      expect([await get('/'), await get('/'), await get('/')]).toEqual([200, 200, 429]);
+      expect(await get('/healthz')).toBe(200);
+      await gw.stop();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

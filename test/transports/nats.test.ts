@@ -100,16 +100,14 @@ describe.skipIf(!natsUp)('NATS server and client', () => {
     expect(who.meta).toEqual({ tenant: 'acme', traceparent: '00-abc-def-01' });
   });
 
-  it('fails at once with RESOURCE_EXHAUSTED over max_payload', async () => {
+  // No timing asserted: a refusal that were retried as "nobody listening" would end as
+  // UNAVAILABLE after the retries, so the code alone tells "final at once" apart.
+  it('fails with RESOURCE_EXHAUSTED over max_payload, not retried', async () => {
     const max = client.connection.info!.max_payload;
-    const t0 = Date.now();
     await expect(probe.echo('x'.repeat(max + 10))).rejects.toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
-    expect(Date.now() - t0).toBeLessThan(100);
     // A payload within the limit whose headers take it over: refused by the NATS client when
     // publishing, and just as final (not retried as if nobody had been listening).
-    const t1 = Date.now();
     await expect(client.call({ service: 'probe', method: 'echo' }, new Uint8Array(max))).rejects.toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
-    expect(Date.now() - t1).toBeLessThan(100);
   });
 
   it('balances a service over instances with a queue group', async () => {
