@@ -5,7 +5,8 @@
 #
 #   localhost/meshrpc-debian:bookworm   Debian bookworm minbase (for the nats-server image)
 #   localhost/meshrpc-node:bookworm     the same plus this machine's node and npm, and a `node` user
-#                                       (uid 1000), laid out like the official node images
+#                                       (uid 1000), laid out like the official node images, trusting
+#                                       this machine's CA bundle (builds run `npm ci` through its proxy)
 #
 # Idempotent: every step checks first, so a second run takes about a second. Needs root (apt, podman).
 # Usage: deploy/podman-setup.sh            (MESHRPC_SETUP_QUIET=1 for less output)
@@ -93,10 +94,16 @@ if [ "$have" != "$node_version" ]; then
   trap 'rm -rf "$ctx"' EXIT
   cp "$node_bin" "$ctx/node"
   cp -r "$npm_dir" "$ctx/npm"
+  # This machine reaches the npm registry through a TLS-inspecting proxy whose CA is in the system
+  # bundle; node inside the image must trust it too, or `npm ci` fails with SELF_SIGNED_CERT_IN_CHAIN.
+  ca=/etc/ssl/certs/ca-certificates.crt
+  if [ -f "$ca" ]; then cp "$ca" "$ctx/ca.crt"; else : >"$ctx/ca.crt"; fi
   cat >"$ctx/Containerfile" <<EOF
 FROM $DEBIAN_IMAGE
 COPY node /usr/local/bin/node
 COPY npm /usr/local/lib/node_modules/npm
+COPY ca.crt /etc/ssl/certs/ca-certificates.crt
+ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
 RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \\
  && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx \\
  && groupadd --gid 1000 node && useradd --uid 1000 --gid node --create-home --shell /bin/bash node \\
