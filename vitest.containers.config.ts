@@ -8,6 +8,7 @@ export default defineConfig({
   test: {
     ...base.test,
     include: ['test/containers/**/*.container-test.ts'],
+    globalSetup: ['test/containers/global-setup.ts'],
     fileParallelism: false,
     testTimeout: 240_000,
     hookTimeout: 600_000,

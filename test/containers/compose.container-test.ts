@@ -7,25 +7,25 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ComposeProject, inspect, type Container } from './compose.js';
-import { buildImage, containerEngine, NODE_BASE, podman, PodmanService, sleep, waitFor } from './engine.js';
+import { IMAGES, NODE_BASE, podman, sleep, waitFor } from './engine.js';
 import { byGreeter, HUNG, Load, summary } from './load.js';
+import { burst, expectReadmeCurlLines, untilInstances as untilAt, upWithGreeters } from './stories.js';
 
-const engine = await containerEngine();
+const socket = inject('containers'); // '' when there is no engine: global-setup.ts said why
 
-const GREETER = 'localhost/meshrpc/greeter:test';
-const GATEWAY = 'localhost/meshrpc/mesh-api:test';
+const GREETER = IMAGES.greeter;
+const GATEWAY = IMAGES.gateway;
 const GREETER_V2 = 'localhost/meshrpc/greeter:test-v2';
 /** The mesh's defaults: a silent link is dropped after 3 s, checked once a second. */
 const HEARTBEAT_TIMEOUT = 3000;
 const HEARTBEAT_INTERVAL = 1000;
 const TEST_LABEL = 'org.meshrpc.test';
 
-describe.skipIf(!engine).sequential('compose on podman: gateway and greeters', () => {
-  const service = new PodmanService();
+describe.skipIf(!socket).sequential('compose on podman: gateway and greeters', () => {
   const name = `meshrpc-ct-${process.pid}`;
-  const project = new ComposeProject(service, name, 'deploy/compose.yaml', {
+  const project = new ComposeProject(socket, name, ['deploy/compose.yaml'], {
     NODE_IMAGE: NODE_BASE,
     GATEWAY_IMAGE: GATEWAY,
     GREETER_IMAGE: GREETER,
@@ -36,39 +36,15 @@ describe.skipIf(!engine).sequential('compose on podman: gateway and greeters', (
   let greetUrl = '';
 
   const greeters = async (): Promise<Container[]> => (await project.containers('greeter')).filter((c) => c.running);
-  async function instances(): Promise<number> {
-    const text = await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
-    return Number(/^meshrpc_mesh_service_instances\{service="greeter"\} (\d+)/m.exec(text)?.[1] ?? 0);
-  }
-  const untilInstances = (n: number, timeoutMs = 30_000) =>
-    waitFor(`${n} greeter instances at the gateway`, async () => ((await instances()) === n ? Date.now() : undefined), timeoutMs, 100);
+  const untilInstances = (n: number, timeoutMs?: number) => untilAt(base, n, timeoutMs);
 
   beforeAll(async () => {
-    await service.start();
-    const t0 = Date.now();
-    // One after the other: the second reuses all but the last layers of the first (two at once
-    // would both run the same `npm ci`).
-    await buildImage(GATEWAY, 'examples/mesh-api/main.ts');
-    await buildImage(GREETER, 'examples/greeter/main.ts');
-    console.log(`images built in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-    const t1 = Date.now();
-    await project.up({ greeter: 5 });
-    const [gateway] = await project.containers('gateway');
-    base = `http://127.0.0.1:${await project.hostPort(gateway.name, 8282)}`;
+    base = await upWithGreeters(project, 5);
     greetUrl = `${base}/greeter/greet/Max`;
-    await untilInstances(5, 60_000);
-    console.log(`compose up --scale greeter=5: 5 instances at the gateway after ${((Date.now() - t1) / 1000).toFixed(1)} s`);
   });
 
-  afterAll(async () => {
-    // The rolling update's containers first: compose does not know them, and they hold the network.
-    const { stdout } = await podman(['ps', '-a', '-q', '--filter', `label=${TEST_LABEL}=${name}`]).catch(() => ({ stdout: '' }));
-    const left = stdout.split('\n').filter(Boolean);
-    if (left.length) await podman(['rm', '-f', '-t', '0', ...left]).catch(() => {});
-    await project.down();
-    await podman(['network', 'rm', '-f', project.network]).catch(() => {});
-    await service.stop();
-  });
+  // The rolling update's containers too: compose does not know them, and they hold the network.
+  afterAll(() => project.down(`${TEST_LABEL}=${name}`));
 
   it('images: non-root, healthy, and their size is known', async () => {
     const { stdout } = await podman(['image', 'inspect', '--format', '{{.Config.User}} {{.Size}}', GREETER, GATEWAY]);
@@ -82,19 +58,10 @@ describe.skipIf(!engine).sequential('compose on podman: gateway and greeters', (
     for (const c of [gw, one]) await podman(['healthcheck', 'run', c.name], 20_000);
   });
 
-  it('the gateway answers the README curl lines', async () => {
-    const greet = await fetch(greetUrl);
-    expect(greet.status).toBe(200);
-    expect(await greet.json()).toMatch(/^Hello, Max \(from \w+\)$/);
-    const post = await fetch(`${base}/greeter/greet`, { method: 'POST', body: '{"name":"Max"}', headers: { 'content-type': 'application/json' } });
-    expect(await post.json()).toMatch(/^Hello, Max/);
-    expect(await (await fetch(`${base}/greeter/check`)).text()).toMatch(/^All ok! /);
-  });
+  it('the gateway answers the README curl lines', () => expectReadmeCurlLines(base));
 
   it('--scale greeter=5 spreads calls over all five containers', async () => {
-    const load = new Load(greetUrl, { workers: 4, pauseMs: 0, maxCalls: 200, maxMs: 30_000 });
-    await waitFor('200 calls', async () => (load.records.length >= 200 ? true : undefined), 30_000, 100);
-    const records = await load.stop();
+    const records = await burst(greetUrl, 200);
     const hostnames = (await greeters()).map((c) => c.hostname).sort();
     const counts = byGreeter(records);
     console.log(`spread of ${records.length} calls: ${[...counts.values()].join(', ')}`);
@@ -128,17 +95,20 @@ describe.skipIf(!engine).sequential('compose on podman: gateway and greeters', (
     const load = new Load(greetUrl, { maxMs: 60_000 });
     await sleep(2000);
     const [victim] = await greeters();
-    const cut = Date.now();
     await podman(['network', 'disconnect', project.network, victim.name]);
+    const cut = Date.now();
     const detected = await untilInstances(4, 15_000);
-    const detectMs = detected - cut;
+    // Silence starts with the last frame through; the last reply the host got from it is that
+    // frame's echo (podman's disconnect takes a moment to bite, so the command's return is later).
+    const lastHeard = Math.max(...load.records.filter((r) => r.from === victim.hostname).map((r) => r.end));
+    const detectMs = detected - lastHeard;
     await sleep(3000);
     const reconnected = Date.now();
     await podman(['network', 'connect', '--alias', 'greeter', project.network, victim.name]);
     const back = await waitFor('the reconnected greeter answering again', async () =>
       load.since(reconnected).find((r) => r.from === victim.hostname)?.start, 30_000, 100);
     const records = await load.stop();
-    console.log(`partition: dropped after ${detectMs} ms, answering again ${back - reconnected} ms after reconnect; ${summary(records)}`);
+    console.log(`partition: dropped ${detectMs} ms after its last reply (${detected - cut} ms after the disconnect command returned), answering again ${back - reconnected} ms after reconnect; ${summary(records)}`);
     expect(detectMs).toBeLessThanOrEqual(HEARTBEAT_TIMEOUT + HEARTBEAT_INTERVAL + 500);
     const afterDetection = records.filter((r) => r.start >= detected && r.start < reconnected);
     expect(afterDetection.length).toBeGreaterThan(0);

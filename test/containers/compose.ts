@@ -3,7 +3,7 @@
  * `--scale` here) with the lookups the container tests need: its containers, their host names
  * (what a greeter puts in its replies), published ports, and the project's network.
  */
-import { podman, run, type PodmanService } from './engine.js';
+import { podman, run } from './engine.js';
 
 export interface Container {
   name: string;
@@ -15,9 +15,10 @@ export interface Container {
 
 export class ComposeProject {
   constructor(
-    readonly engine: PodmanService,
+    /** podman's API socket (global-setup.ts). */
+    readonly socket: string,
     readonly name: string,
-    readonly file: string,
+    readonly files: string[],
     readonly vars: Record<string, string>,
   ) {}
 
@@ -27,7 +28,8 @@ export class ComposeProject {
   }
 
   compose(args: string[], timeoutMs = 180_000): Promise<unknown> {
-    return run('docker-compose', ['-p', this.name, '-f', this.file, ...args], { env: this.engine.env(this.vars), timeoutMs });
+    const env = { ...process.env, DOCKER_HOST: `unix://${this.socket}`, COMPOSE_HTTP_TIMEOUT: '120', ...this.vars };
+    return run('docker-compose', ['-p', this.name, ...this.files.flatMap((f) => ['-f', f]), ...args], { env, timeoutMs });
   }
 
   /** `up -d` without recreating what runs, with `--scale` per service. */
@@ -35,8 +37,15 @@ export class ComposeProject {
     return this.compose(['up', '-d', '--no-recreate', ...Object.entries(scale).flatMap(([s, n]) => ['--scale', `${s}=${n}`])]);
   }
 
-  async down(): Promise<void> {
+  /** Remove the project: its containers, those started beside it with `label`, and its network. */
+  async down(label?: string): Promise<void> {
+    if (label) {
+      const { stdout } = await podman(['ps', '-a', '-q', '--filter', `label=${label}`]).catch(() => ({ stdout: '' }));
+      const left = stdout.split('\n').filter(Boolean);
+      if (left.length) await podman(['rm', '-f', '-t', '0', ...left]).catch(() => {});
+    }
     await this.compose(['down', '--remove-orphans', '--timeout', '10'], 120_000).catch((err) => console.warn(`compose down: ${(err as Error).message}`));
+    await podman(['network', 'rm', '-f', this.network]).catch(() => {});
   }
 
   /** The project's containers of one service (running or not). */

@@ -15,6 +15,12 @@ export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 /** The base image deploy/podman-setup.sh builds (node and npm of this machine, a `node` user). */
 export const NODE_BASE = 'localhost/meshrpc-node:bookworm';
 export const DEBIAN_BASE = 'localhost/meshrpc-debian:bookworm';
+/** The images global-setup.ts builds for the stories. */
+export const IMAGES = {
+  gateway: 'localhost/meshrpc/mesh-api:test',
+  greeter: 'localhost/meshrpc/greeter:test',
+  nats: 'localhost/meshrpc/nats-server:test',
+};
 
 export interface RunResult { stdout: string; stderr: string }
 
@@ -87,11 +93,6 @@ export class PodmanService {
       if (Date.now() > deadline) throw new Error('podman system service opened no socket within 15 s');
       await sleep(100);
     }
-  }
-
-  /** The environment docker-compose needs to talk to this service. */
-  env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-    return { ...process.env, DOCKER_HOST: `unix://${this.socket}`, COMPOSE_HTTP_TIMEOUT: '120', ...extra };
   }
 
   async stop(): Promise<void> {
