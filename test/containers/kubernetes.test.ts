@@ -2,7 +2,8 @@
  * deploy/kubernetes/*.yaml checked offline, with no cluster: every document against Kubernetes'
  * own API schemas (the validators kubernetes-models compiles from the Kubernetes OpenAPI spec),
  * then what the schemas cannot say: the headless Service is every node's seed, the probes are
- * there, pods run as the image's user, and only mesh pods can reach the mesh port.
+ * there, links are mutual TLS from a mounted Secret, pods run as the image's user, and only mesh
+ * pods can reach the mesh port.
  * The schemas allow unknown fields (as the API server does), so the fields we rely on are
  * asserted here by name.
  */
@@ -76,6 +77,15 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
       expect(env.MESHRPC_CLUSTER_NODES).toBe(headless.metadata.name);
       expect(env.MESHRPC_LISTEN_ADDR).toBe(`0.0.0.0:${MESH_PORT}`);
       expect(c.ports).toContainEqual(expect.objectContaining({ name: 'mesh', containerPort: MESH_PORT }));
+      // Links are mutual TLS (plaintext is refused beyond loopback): the three files come from a
+      // mounted Secret, readable by the node user's group.
+      expect(env.MESHRPC_INSECURE).toBeUndefined();
+      const mount = c.volumeMounts.find((m: Manifest) => m.name === 'tls');
+      for (const k of ['MESHRPC_TLS_CA', 'MESHRPC_TLS_CERT', 'MESHRPC_TLS_KEY']) expect(env[k]).toMatch(new RegExp(`^${mount.mountPath}/`));
+      const volume = pod.spec.volumes.find((v: Manifest) => v.name === 'tls');
+      expect(volume.secret.secretName).toBe(`meshrpc-${d.metadata.name}-tls`);
+      expect(volume.secret.defaultMode & 0o040).toBe(0o040);
+      expect(pod.spec.securityContext.fsGroup).toBe(1000);
     }
   });
 
