@@ -158,7 +158,7 @@ describe.skipIf(!socket).sequential('compose on podman: gateway and greeters', (
       const started = Date.now();
       const { stdout } = await podman(['run', '-d', '--name', `${name}_greeter_v2_${i}`, '--label', `${TEST_LABEL}=${name}`,
         '--network', project.network, '--network-alias', 'greeter',
-        '-e', 'MESHRPC_LISTEN_ADDR=0.0.0.0:11999', '-e', 'MESHRPC_CLUSTER_NODES=gateway,greeter', '-e', 'GREETER_ID=hostname', GREETER_V2]);
+        '-e', 'MESHRPC_LISTEN_ADDR=0.0.0.0:11999', '-e', 'MESHRPC_CLUSTER_NODES=gateway,greeter', '-e', 'MESHRPC_INSECURE=1', '-e', 'GREETER_ID=hostname', GREETER_V2]);
       const [fresh] = await inspect([stdout.trim()]);
       replaced.push(fresh);
       await waitFor(`${fresh.name} answering`, async () => load.since(started).some((r) => r.from === fresh.hostname) || undefined, 20_000, 100);
