@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 import { Server, ServerCredentials, credentials, loadPackageDefinition, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { connect as natsConnect } from '@nats-io/transport-node';
-import { Mesh } from '../src/index.js';
+import { Mesh, type ClientInterceptor, type ServerInterceptor } from '../src/index.js';
 import { greeterClient, greeterHandler } from '../examples/greeter/greeter.mesh.js';
 import { Greeter } from '../examples/greeter/service.js';
 import { MeshServer, Microservice } from '../src/microservice/index.js';
@@ -44,17 +44,28 @@ async function reach<T>(what: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-const mesh: Setup = async () => {
-  const server = new Mesh({ name: 'greeter', nodes: [] });
+// Counting under callgrind runs ~50x slower: a 3 s heartbeat would declare the peer dead.
+const meshLinks = process.argv[2] === 'count' ? { heartbeatInterval: 60_000, heartbeatTimeout: 600_000 } : {};
+
+/** A server interceptor that does nothing but pass the call on (the cost of the chain itself). */
+const passOn: ServerInterceptor = (_ctx, next) => next();
+const passOnClient: ClientInterceptor = (_call, next) => next();
+
+/** The mesh pair; `interceptors` puts no-op interceptors on the serving node, the calling node, or both. */
+const meshWith = (interceptors: 'none' | 'server' | 'client' | 'both'): Setup => async () => {
+  const server = new Mesh({ name: 'greeter', nodes: [], ...meshLinks });
+  if (interceptors === 'server' || interceptors === 'both') server.use({ server: [passOn] });
   const ms = new Microservice().registerServer('mesh', new MeshServer(server, '127.0.0.1:0'));
   ms.publish(greeterHandler(new Greeter()));
   await ms.start();
-  const caller = new Mesh({ name: 'caller', nodes: [server.address!] });
+  const caller = new Mesh({ name: 'caller', nodes: [server.address!], ...meshLinks });
+  if (interceptors === 'client' || interceptors === 'both') caller.use({ client: [passOnClient] });
   await caller.listen();
   await caller.waitFor('greeter', 5000);
   const g = greeterClient(caller);
   return { call: () => g.greet('Max'), close: async () => void (await caller.close(), await ms.stop()) };
 };
+const mesh = meshWith('none');
 
 /** Two connections, as meshrpc's own are configured (no eager async stack traces). */
 async function natsPair() {
@@ -149,6 +160,9 @@ const amqp: Setup = async () => {
 
 export const SUBJECTS: Record<string, Setup> = {
   mesh,
+  'mesh-noop-server': meshWith('server'),
+  'mesh-noop-client': meshWith('client'),
+  'mesh-noop-both': meshWith('both'),
   'nats-bare': natsBare,
   nats,
   'grpc-bare': grpcBare(false),

@@ -21,10 +21,12 @@ export { deadlineOf, type Caller, type CallOptions, type CallTarget } from './co
 export { createHandler, type ServiceHandler } from './service/handler.js';
 export { createClient, invokeMethod, effectiveOptions, type Client, type Promisified } from './service/client.js';
 export { LocalCaller } from './service/local.js';
+export { intercept } from './service/intercept.js';
+export type { ServerInterceptor, ClientInterceptor, OutboundCall, NodeInterceptors } from './pipeline/interceptor.js';
 export { waitForServices, type MeshNode, type Publishable, type ServiceView } from './core/node.js';
 export { Mesh, type StreamEndpoint, type OpenedStream } from './mesh/mesh.js';
 export type { MeshOptions } from './mesh/options.js';
-export { RoundRobin, LeastLoaded, Rendezvous, type Strategy, type Instance, type SelectContext } from './mesh/balancer.js';
+export { RoundRobin, LeastLoaded, Rendezvous, type Strategy, type Instance, type SelectContext } from './pipeline/balancer.js';
 export type { StreamReply } from './mesh/connection.js';
 
 // Generated code imports its runtime from 'meshrpc/runtime' (src/runtime/), versioned on its own.

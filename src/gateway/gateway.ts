@@ -16,6 +16,7 @@ import { pino, type Logger } from 'pino';
 import type { MeshNode } from '../core/node.js';
 import { MeshError } from '../core/errors.js';
 import { formatHostPort, parseHostPort } from '../mesh/config.js';
+import { DEFAULT_TIMEOUT } from '../pipeline/outbound.js';
 import { errorResponse, sendError } from './errors.js';
 import { createForwarder } from './forward.js';
 import { guardRequestTargets } from './paths.js';

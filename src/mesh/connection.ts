@@ -15,6 +15,7 @@ import type { Readable } from 'node:stream';
 import { codecById } from '../core/codec.js';
 import { CallContext } from '../core/context.js';
 import { MeshError } from '../core/errors.js';
+import type { Reply } from '../pipeline/inbound.js';
 import { encodeFrame, Flags, FrameType, HEADER_SIZE, type Frame } from './wire/frame.js';
 import { FrameDecoder, ProtocolError } from './wire/decoder.js';
 import { Inflow, Outflow } from './flow.js';
@@ -41,10 +42,10 @@ export interface ConnectionHost {
   /** The peer announced it is draining: route nothing new to it. */
   onGoaway(conn: Connection): void;
   onClose(conn: Connection, err: MeshError | undefined): void;
-  /** Serve a call. */
-  dispatch(ctx: CallContext, payload: Uint8Array): Promise<Uint8Array>;
-  /** Serve a byte stream; resolves with the response head and body. */
-  dispatchStream(ctx: CallContext, head: Uint8Array, body: Readable): Promise<StreamReply>;
+  /** Serve a call through the node's inbound path; `reply` gets its answer once. */
+  serve(ctx: CallContext, payload: Uint8Array, reply: Reply<Uint8Array>): void;
+  /** Serve a byte stream; `reply` gets the response head and body (and returns while the body still goes out). */
+  serveStream(ctx: CallContext, head: Uint8Array, body: Readable, reply: Reply<StreamReply>): void;
   log(level: 'debug' | 'info' | 'warn', msg: string, extra?: object): void;
 }
 
@@ -117,10 +118,6 @@ export class Connection {
     this.#heartbeat = setInterval(() => this.#tick(), opts.heartbeatInterval);
     this.#heartbeat.unref();
     this.#send(encodeFrame(FrameType.HELLO, 0, 0, encodeJson(host.hello())));
-  }
-
-  get isOpen(): boolean {
-    return this.#state === 'open';
   }
 
   /** Open and not draining: new calls may be routed here. */
@@ -426,25 +423,16 @@ export class Connection {
     if (f.flags & Flags.STREAM) {
       const body = this.#inflow(streamId);
       this.#served.set(streamId, { ctx, body });
-      this.#host.dispatchStream(ctx, payload, body.readable).then(
-        (reply) => this.#streamReply(streamId, ctx, reply),
-        (err) => this.#reply(streamId, ctx, undefined, MeshError.from(err)),
+      this.#host.serveStream(ctx, payload, body.readable, (err, reply) =>
+        err ? this.#reply(streamId, ctx, undefined, err) : this.#streamReply(streamId, ctx, reply!),
       );
       return;
     }
     this.#served.set(streamId, { ctx });
-    if (head.timeout === 0) {
-      this.#reply(streamId, ctx, undefined, new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded before the call arrived'));
-      return;
-    }
-    this.#host.dispatch(ctx, payload).then(
-      (result) => this.#reply(streamId, ctx, result, undefined),
-      (err) => this.#reply(streamId, ctx, undefined, MeshError.from(err)),
-    );
+    this.#host.serve(ctx, payload, (err, result) => this.#reply(streamId, ctx, result, err));
   }
 
   #reply(streamId: number, ctx: CallContext, result: Uint8Array | undefined, err: MeshError | undefined): void {
-    ctx.finish();
     if (this.#served.get(streamId)?.ctx !== ctx) return; // cancelled, or the connection closed
     this.#served.delete(streamId);
     const limit = this.peer!.maxFrame;

@@ -8,7 +8,7 @@
  */
 import { DEFAULT_NAMESPACE, type ServiceInfo } from '../core/endpoint.js';
 import type { ServiceView } from '../core/node.js';
-import type { Instance } from './balancer.js';
+import type { Instance } from '../pipeline/balancer.js';
 import type { MemberInfo } from './wire/messages.js';
 
 /** What membership needs to know of a link (a Connection in the mesh, anything in tests). */

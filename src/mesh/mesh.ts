@@ -8,16 +8,19 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { Server, Socket } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
-import { deadlineOf, type CallOptions, type CallTarget } from '../core/caller.js';
+import type { CallOptions, CallTarget } from '../core/caller.js';
 import { codecByName, type Codec } from '../core/codec.js';
 import { CallContext } from '../core/context.js';
-import { DEFAULT_NAMESPACE, Dispatcher, type ServiceInfo } from '../core/endpoint.js';
+import { DEFAULT_NAMESPACE, type ServiceInfo } from '../core/endpoint.js';
 import { MeshError } from '../core/errors.js';
 import { waitForServices, type MeshNode, type Publishable, type ServiceView } from '../core/node.js';
 import { resolveLinkSecurity, type LinkSecurity, type PeerIdentity } from '../security/link.js';
 import { registerPublished } from '../service/describe.js';
-import { LocalCaller } from '../service/local.js';
-import { Rendezvous, strategyByName, type Strategy } from './balancer.js';
+import { Rendezvous, strategyByName, type Strategy } from '../pipeline/balancer.js';
+import { Inbound, type Reply } from '../pipeline/inbound.js';
+import type { NodeInterceptors } from '../pipeline/interceptor.js';
+import { mayRetry, Outbound, startDeadline } from '../pipeline/outbound.js';
+import { serveLocally } from '../service/local.js';
 import { formatHostPort, parseHostPort } from './config.js';
 import { Connection, type ConnectionHost, type StreamReply } from './connection.js';
 import { Dialer, reasonOf, seedHint, type DialOutcome } from './dialer.js';
@@ -38,16 +41,14 @@ export interface OpenedStream {
   reply: Promise<{ head: Uint8Array; body: Readable }>;
 }
 
-/** Calls that never reached a handler are retried on other instances at most this often. */
-const MAX_RETRIES = 2;
-
-export class Mesh implements MeshNode, ConnectionHost {
+export class Mesh implements MeshNode {
   readonly id = randomUUID();
   readonly name: string;
   readonly codec: Codec;
   readonly options: ResolvedOptions;
-  readonly #dispatcher = new Dispatcher();
-  readonly #local: LocalCaller;
+  readonly capabilities = { streams: true, members: true } as const;
+  readonly #inbound = new Inbound();
+  readonly #outbound: Outbound;
   readonly #streamEndpoints = new Map<string, StreamEndpoint>();
   readonly #membership: Membership<Connection>;
   readonly #conns = new Set<Connection>();
@@ -73,7 +74,7 @@ export class Mesh implements MeshNode, ConnectionHost {
     this.options = resolveOptions(options);
     this.name = this.options.name;
     this.codec = codecByName(this.options.codec);
-    this.#local = new LocalCaller(this.#dispatcher, this.options.codec);
+    this.#outbound = new Outbound(this.options.defaultTimeout);
     this.#strategy = strategyByName(this.options.strategy);
     this.#membership = new Membership<Connection>({
       id: this.id,
@@ -90,8 +91,14 @@ export class Mesh implements MeshNode, ConnectionHost {
     return this.#address;
   }
 
+  use(interceptors: NodeInterceptors): this {
+    if (interceptors.server) this.#inbound.use(...interceptors.server);
+    if (interceptors.client) this.#outbound.use(...interceptors.client);
+    return this;
+  }
+
   publish(service: Publishable): this {
-    registerPublished(this.#dispatcher, service); // a typed handler also gets its __meta description
+    registerPublished(this.#inbound.dispatcher, service); // a typed handler also gets its __meta description
     this.#servicesChanged();
     return this;
   }
@@ -107,7 +114,7 @@ export class Mesh implements MeshNode, ConnectionHost {
 
   async listen(address?: string | number): Promise<void> {
     if (this.#state !== 'new') throw new MeshError('FAILED_PRECONDITION', 'listen() was already called');
-    this.#links = resolveLinkSecurity({ tls: this.options.tls, insecure: this.options.insecure, log: (level, msg, extra) => this.log(level, msg, extra) });
+    this.#links = resolveLinkSecurity({ tls: this.options.tls, insecure: this.options.insecure, log: (level, msg, extra) => this.#log(level, msg, extra) });
     this.#state = 'running';
     const where = address ?? this.options.listen;
     if (where !== undefined) await this.#startServer(where);
@@ -119,7 +126,7 @@ export class Mesh implements MeshNode, ConnectionHost {
       forgetAfter: 8,
       dial: (addr) => this.#dial(addr),
       isLinked: (addr) => this.#isLinked(addr),
-      log: (level, msg, extra) => this.log(level, msg, extra),
+      log: (level, msg, extra) => this.#log(level, msg, extra),
     });
     await this.#dialer.start();
   }
@@ -142,59 +149,56 @@ export class Mesh implements MeshNode, ConnectionHost {
     return () => this.#listeners.delete(listener);
   }
 
-  async call(target: CallTarget, payload: Uint8Array, options?: CallOptions): Promise<Uint8Array> {
-    if (this.#state === 'closed') throw new MeshError('UNAVAILABLE', 'this mesh node is closed');
-    if (options?.signal?.aborted) throw new MeshError('CANCELLED', 'call cancelled before it started');
-    const now = Date.now();
-    const deadline = deadlineOf(options, now) ?? now + this.options.defaultTimeout;
-    const timeout = deadline - now;
-    if (timeout <= 0) throw new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded before the call started');
+  call(target: CallTarget, payload: Uint8Array, options?: CallOptions): Promise<Uint8Array> {
+    if (this.#state === 'closed') return Promise.reject(new MeshError('UNAVAILABLE', 'this mesh node is closed'));
+    return this.#outbound.call(target, payload, options, this.#send);
+  }
+
+  /** Pick an instance and send; a call no handler took is tried on another instance (mayRetry). */
+  readonly #send = async (target: CallTarget, payload: Uint8Array, options: CallOptions, deadline: number): Promise<Uint8Array> => {
     const head: RequestHead = {
       namespace: target.namespace ?? DEFAULT_NAMESPACE,
       service: target.service,
       method: target.method,
-      timeout,
-      metadata: options?.metadata,
+      timeout: deadline - Date.now(),
+      metadata: options.metadata,
     };
-    const codecId = options?.codec ? codecByName(options.codec).id : this.codec.id;
+    const codecId = options.codec ? codecByName(options.codec).id : this.codec.id;
     const names = this.#namesOf(target, head);
     let excluded: Set<string> | undefined;
     for (let attempt = 0; ; attempt++) {
-      const inst = this.#pick(head.namespace, head.service, options?.stickyKey, excluded);
+      const inst = this.#pick(head.namespace, head.service, options.stickyKey, excluded);
       try {
-        if (!inst.link) return await this.#local.call(target, payload, { ...options, deadline }).catch(handlerRan);
-        return await inst.link.request(head, codecId, payload, options?.signal, names);
+        if (!inst.link) return await serveLocally(this.#inbound, target, payload, options, deadline, this.codec);
+        return await inst.link.request(head, codecId, payload, options.signal, names);
       } catch (err) {
-        if (!(err instanceof MeshError) || !err.notProcessed || attempt >= MAX_RETRIES) throw err;
+        if (!mayRetry(err, attempt)) throw err;
         (excluded ??= new Set()).add(inst.id);
         head.timeout = deadline - Date.now();
         if (head.timeout <= 0) throw new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded while retrying', { cause: err });
       }
     }
-  }
+  };
 
   /** Open a byte stream to one instance of a service's stream endpoint. */
   openStream(target: CallTarget, head: Uint8Array, options?: CallOptions): OpenedStream {
-    const now = Date.now();
-    const deadline = deadlineOf(options, now) ?? now + this.options.defaultTimeout;
-    const reqHead: RequestHead = {
-      namespace: target.namespace ?? DEFAULT_NAMESPACE,
-      service: target.service,
-      method: target.method,
-      timeout: Math.max(0, deadline - now),
-      metadata: options?.metadata,
-    };
+    let deadline: number;
     let inst: RouteInstance<Connection>;
+    const namespace = target.namespace ?? DEFAULT_NAMESPACE;
     try {
-      inst = this.#pick(reqHead.namespace, reqHead.service, options?.stickyKey, undefined);
+      deadline = startDeadline(options, this.#outbound.defaultTimeout);
+      inst = this.#pick(namespace, target.service, options?.stickyKey, undefined);
     } catch (err) {
-      return { write: () => Promise.reject(err), end: () => Promise.reject(err), reply: Promise.reject(err) };
+      return failedStream(err);
     }
+    const reqHead: RequestHead = { namespace, service: target.service, method: target.method, timeout: deadline - Date.now(), metadata: options?.metadata };
     if (inst.link) return inst.link.openStream(reqHead, head, options?.signal);
-    // Our own instance: the same endpoint, through an in-process pipe.
+    // Our own instance: the same endpoint and pipeline, through an in-process pipe.
     const body = new PassThrough();
-    const ctx = new CallContext({ ...reqHead, deadline, codec: this.codec, transportSignal: options?.signal });
-    const reply = this.dispatchStream(ctx, head, body).then(async (r) => ({ head: r.head, body: toReadable(r.body) }));
+    const ctx = new CallContext({ ...reqHead, metadata: { ...reqHead.metadata }, deadline, codec: this.codec, transportSignal: options?.signal });
+    const reply = new Promise<{ head: Uint8Array; body: Readable }>((resolve, reject) =>
+      this.#serveStream(ctx, head, body, (err, r) => (err ? reject(err) : resolve({ head: r!.head, body: toReadable(r!.body) }))),
+    );
     return {
       write: async (c) => {
         if (!body.write(c)) await once(body, 'drain');
@@ -211,15 +215,26 @@ export class Mesh implements MeshNode, ConnectionHost {
     return this.#closing;
   }
 
-  // ---- ConnectionHost: what connections ask of the mesh ----
+  // ---- what connections ask of the mesh (a private object: none of it is the node's API) ----
 
-  hello(): Hello {
+  readonly #host: ConnectionHost = {
+    hello: () => this.#hello(),
+    onHello: (conn, hello) => this.#onHello(conn, hello),
+    onGossip: (conn, gossip) => this.#onGossip(conn, gossip),
+    onGoaway: (conn) => this.#onGoaway(conn),
+    onClose: (conn, err) => this.#onClose(conn, err),
+    serve: (ctx, payload, reply) => this.#inbound.serve(ctx, payload, reply),
+    serveStream: (ctx, head, body, reply) => this.#serveStream(ctx, head, body, reply),
+    log: (level, msg, extra) => this.#log(level, msg, extra),
+  };
+
+  #hello(): Hello {
     const self = this.#membership.self;
     const port = this.#address ? parseHostPort(this.#address).port : null;
     return { ...self, protocol: PROTOCOL_VERSION, maxFrame: this.options.maxFrameSize, port };
   }
 
-  onHello(conn: Connection, hello: Hello): boolean {
+  #onHello(conn: Connection, hello: Hello): boolean {
     const settle = this.#handshakes.get(conn);
     this.#handshakes.delete(conn);
     if (hello.id === this.id) {
@@ -228,7 +243,7 @@ export class Mesh implements MeshNode, ConnectionHost {
       return false;
     }
     if (!sameTags(hello.tags, this.options.tags) || this.#state !== 'running') {
-      this.log('info', 'refusing peer', { peer: hello.name, tags: hello.tags, ours: this.options.tags, state: this.#state });
+      this.#log('info', 'refusing peer', { peer: hello.name, tags: hello.tags, ours: this.options.tags, state: this.#state });
       if (conn.dialedAddr) this.#dialer?.refused(conn.dialedAddr);
       settle?.(false, this.#state !== 'running' ? 'this node is closing' : `its cluster tags [${hello.tags.join(',')}] differ from ours [${this.options.tags.join(',')}]`);
       return false;
@@ -238,7 +253,7 @@ export class Mesh implements MeshNode, ConnectionHost {
     const info: MemberInfo = { id: hello.id, name: hello.name, addr, tags: hello.tags, services: hello.services, version: hello.version };
     this.#conns.add(conn);
     this.#membership.addLink(info, conn);
-    this.log('debug', 'peer joined', { peer: hello.name, id: hello.id, addr });
+    this.#log('debug', 'peer joined', { peer: hello.name, id: hello.id, addr });
     conn.sendGossip({ members: this.#membership.snapshot() });
     this.#scheduleGossip();
     this.#notify();
@@ -246,11 +261,11 @@ export class Mesh implements MeshNode, ConnectionHost {
     return true;
   }
 
-  onGossip(conn: Connection, gossip: Gossip): void {
+  #onGossip(conn: Connection, gossip: Gossip): void {
     if (!gossip || !Array.isArray(gossip.members)) return;
     const members = gossip.members.filter(isMemberInfo);
     if (members.length < gossip.members.length) {
-      this.log('warn', 'ignoring malformed gossip entries', { peer: conn.peerLabel, dropped: gossip.members.length - members.length });
+      this.#log('warn', 'ignoring malformed gossip entries', { peer: conn.peerLabel, dropped: gossip.members.length - members.length });
     }
     let changed = false;
     for (const m of members) if (this.#membership.update(m)) changed = true;
@@ -258,34 +273,37 @@ export class Mesh implements MeshNode, ConnectionHost {
     this.#dialer?.learn(this.#membership.dialTargets(members));
   }
 
-  onGoaway(conn: Connection): void {
-    this.log('debug', 'peer is draining', { peer: conn.peerLabel });
+  #onGoaway(conn: Connection): void {
+    this.#log('debug', 'peer is draining', { peer: conn.peerLabel });
     this.#membership.rebuild();
     this.#notify();
   }
 
-  onClose(conn: Connection, err: MeshError | undefined): void {
+  #onClose(conn: Connection, err: MeshError | undefined): void {
     const settle = this.#handshakes.get(conn);
     this.#handshakes.delete(conn);
     settle?.(false, `the link closed during the handshake${err ? ` (${err.message})` : ''}`);
     if (!this.#conns.delete(conn)) return;
     if (conn.peer) this.#membership.removeLink(conn.peer.id, conn);
     if (conn.dialedAddr) this.#dialer?.lost(conn.dialedAddr);
-    this.log('debug', 'peer link closed', { peer: conn.peerLabel, reason: err?.message });
+    this.#log('debug', 'peer link closed', { peer: conn.peerLabel, reason: err?.message });
     this.#notify();
   }
 
-  dispatch(ctx: CallContext, payload: Uint8Array): Promise<Uint8Array> {
-    return this.#dispatcher.dispatch(ctx, payload);
+  /** A byte stream through the inbound path, ending at the published stream endpoint. */
+  #serveStream(ctx: CallContext, head: Uint8Array, body: Readable, reply: Reply<StreamReply>): void {
+    this.#inbound.serveWith(ctx, body, this.#streamEndpoint(head), reply);
   }
 
-  async dispatchStream(ctx: CallContext, head: Uint8Array, body: Readable): Promise<StreamReply> {
-    const endpoint = this.#streamEndpoints.get(serviceKey(ctx.namespace, ctx.service));
-    if (!endpoint) throw new MeshError('NOT_FOUND', `service "${ctx.service}" publishes no stream endpoint`);
-    return endpoint.handleStream(ctx, head, body);
+  #streamEndpoint(head: Uint8Array) {
+    return (ctx: CallContext, body: Readable): Promise<StreamReply> => {
+      const endpoint = this.#streamEndpoints.get(serviceKey(ctx.namespace, ctx.service));
+      if (!endpoint) return Promise.reject(new MeshError('NOT_FOUND', `service "${ctx.service}" publishes no stream endpoint`));
+      return endpoint.handleStream(ctx, head, body);
+    };
   }
 
-  log(level: 'debug' | 'info' | 'warn' | 'error', msg: string, extra?: object): void {
+  #log(level: 'debug' | 'info' | 'warn' | 'error', msg: string, extra?: object): void {
     this.options.logger[level]({ node: this.name, ...extra }, msg);
   }
 
@@ -317,7 +335,7 @@ export class Mesh implements MeshNode, ConnectionHost {
   }
 
   #servicesChanged(): void {
-    const services: ServiceInfo[] = this.#dispatcher.services().map((s) => ({ ...s }));
+    const services: ServiceInfo[] = this.#inbound.dispatcher.services().map((s) => ({ ...s }));
     for (const key of this.#streamEndpoints.keys()) {
       const existing = services.find((s) => serviceKey(s.namespace, s.name) === key);
       if (existing) existing.http = true;
@@ -350,7 +368,7 @@ export class Mesh implements MeshNode, ConnectionHost {
       try {
         listener();
       } catch (err) {
-        this.log('warn', 'services listener threw', { error: (err as Error).message });
+        this.#log('warn', 'services listener threw', { error: (err as Error).message });
       }
     }
   }
@@ -366,7 +384,7 @@ export class Mesh implements MeshNode, ConnectionHost {
         resolve();
       });
     });
-    server.on('error', (err) => this.log('warn', 'listener error', { error: err.message }));
+    server.on('error', (err) => this.#log('warn', 'listener error', { error: err.message }));
     this.#server = server;
     const bound = server.address();
     const actualPort = typeof bound === 'object' && bound ? bound.port : port;
@@ -393,7 +411,7 @@ export class Mesh implements MeshNode, ConnectionHost {
 
   #newConnection(socket: Socket, outbound: boolean, addr?: string): Connection {
     const { maxFrameSize, heartbeatInterval, heartbeatTimeout } = this.options;
-    return new Connection(socket, outbound, this, { maxFrameSize, heartbeatInterval, heartbeatTimeout }, addr);
+    return new Connection(socket, outbound, this.#host, { maxFrameSize, heartbeatInterval, heartbeatTimeout }, addr);
   }
 
   #dial(addr: string): Promise<DialOutcome> {
@@ -402,7 +420,7 @@ export class Mesh implements MeshNode, ConnectionHost {
     try {
       this.#links!.assertCanDial(host);
     } catch (err) {
-      if (!this.#refusedDials.has(addr)) this.log('error', 'not dialling a peer over plaintext beyond loopback', { addr, error: (err as Error).message });
+      if (!this.#refusedDials.has(addr)) this.#log('error', 'not dialling a peer over plaintext beyond loopback', { addr, error: (err as Error).message });
       this.#refusedDials.add(addr);
       return Promise.resolve({ ok: false, reason: 'a plaintext link beyond loopback is refused (configure TLS: docs/SECURITY.md)' });
     }
@@ -454,17 +472,12 @@ export class Mesh implements MeshNode, ConnectionHost {
     // Peers acknowledge GOAWAY after every request they sent us before it, so once all have
     // answered, nothing new can arrive; then wait for what we are still serving.
     await Promise.race([Promise.all([...this.#conns].map((c) => c.goaway())), sleep(this.options.drainTimeout)]);
-    while (Date.now() < until && [...this.#conns].some((c) => c.servedCount > 0)) await sleep(5);
+    await this.#inbound.drain(until - Date.now());
     for (const c of [...this.#conns]) c.close();
     for (const c of [...this.#handshakes.keys()]) c.close();
     this.#state = 'closed';
     this.#notify();
   }
-}
-
-/** An error from our own instance: its handler ran (see MeshError.processed). */
-function handlerRan(err: unknown): never {
-  throw err instanceof MeshError ? err.processed() : err;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -482,4 +495,10 @@ function toReadable(body: StreamReply['body']): Readable {
     out.end();
   })().catch((err) => out.destroy(err));
   return out;
+}
+
+function failedStream(err: unknown): OpenedStream {
+  const reply = Promise.reject(err);
+  reply.catch(() => {});
+  return { write: () => Promise.reject(err), end: () => Promise.reject(err), reply };
 }

@@ -5,7 +5,9 @@
  */
 import type { CodecName } from '../core/codec.js';
 import type { TlsFiles } from '../security/material.js';
-import type { Strategy, StrategyName } from './balancer.js';
+import type { Strategy, StrategyName } from '../pipeline/balancer.js';
+import { DEFAULT_TIMEOUT } from '../pipeline/outbound.js';
+import { DEFAULT_STOP_TIMEOUT } from '../pipeline/server.js';
 import { envList, splitList } from './config.js';
 import { defaultLogger, type Logger } from './logger.js';
 
@@ -79,10 +81,10 @@ export function resolveOptions(o: MeshOptions, env: NodeJS.ProcessEnv = process.
     tags: (o.tags !== undefined ? splitList(o.tags) : envList('MESHRPC_CLUSTER_TAGNAME', env)).sort(),
     codec: o.codec ?? 'json',
     maxFrameSize: o.maxFrameSize ?? 4 * 1024 * 1024,
-    defaultTimeout: o.defaultTimeout ?? 30_000,
+    defaultTimeout: o.defaultTimeout ?? DEFAULT_TIMEOUT,
     heartbeatInterval,
     heartbeatTimeout: o.heartbeatTimeout ?? heartbeatInterval * 3,
-    drainTimeout: o.drainTimeout ?? 10_000,
+    drainTimeout: o.drainTimeout ?? DEFAULT_STOP_TIMEOUT,
     resolveInterval: o.resolveInterval ?? 5000,
     connectTimeout: o.connectTimeout ?? 3000,
     strategy: o.strategy,

@@ -2,4 +2,3 @@
 export { Microservice, type MicroserviceOptions } from './microservice.js';
 export { DispatchServer, toEndpoint, DEFAULT_STOP_TIMEOUT, type Server, type ServerType, type EndpointFn, type StopOptions } from './server.js';
 export { MeshServer } from './mesh-server.js';
-export { InFlight } from './inflight.js';

@@ -4,9 +4,8 @@
  * (peers route elsewhere, in-flight calls drain). Namespaces follow the container's rule.
  */
 import type { Endpoint, ServiceInfo } from '../core/endpoint.js';
-import { MeshError } from '../core/errors.js';
 import type { MeshNode } from '../core/node.js';
-import { toEndpoint, type EndpointFn, type Server } from './server.js';
+import { checkNamespace, checkRegistered, toEndpoint, type EndpointFn, type Server } from '../pipeline/server.js';
 
 export class MeshServer implements Server {
   readonly node: MeshNode;
@@ -20,16 +19,12 @@ export class MeshServer implements Server {
   }
 
   registerNamespace(namespace: string): void {
-    if (typeof namespace !== 'string' || namespace.length === 0) {
-      throw new MeshError('INVALID_ARGUMENT', 'a namespace must be a non-empty string');
-    }
+    checkNamespace(namespace);
     this.#namespaces.add(namespace);
   }
 
   registerService(namespace: string, service: string, endpoint: Endpoint | EndpointFn, info: Partial<ServiceInfo> = {}): void {
-    if (!this.#namespaces.has(namespace)) {
-      throw new MeshError('FAILED_PRECONDITION', `cannot register service "${service}": namespace "${namespace}" is not registered (call registerNamespace("${namespace}") first)`);
-    }
+    checkRegistered(this.#namespaces.has(namespace), namespace, service);
     this.node.publish({ info: { ...info, namespace, name: service }, endpoint: toEndpoint(endpoint) });
   }
 

@@ -1,42 +1,63 @@
 /**
- * A Caller that dispatches in the same process, through the same codec and context path as a
- * remote call: for monoliths being cut apart (swap it for a mesh later) and for tests.
+ * A Caller that dispatches in the same process, through the same pipeline as a remote call
+ * (outbound: deadline and client interceptors; inbound: expiry, server interceptors, dispatcher,
+ * error mapping): for monoliths being cut apart (swap it for a mesh later) and for tests.
  */
-import { deadlineOf, type Caller, type CallOptions, type CallTarget } from '../core/caller.js';
+import type { Caller, CallOptions, CallTarget } from '../core/caller.js';
 import { codecByName, type Codec, type CodecName } from '../core/codec.js';
 import { CallContext } from '../core/context.js';
 import { DEFAULT_NAMESPACE, Dispatcher } from '../core/endpoint.js';
-import { MeshError } from '../core/errors.js';
+import { Inbound } from '../pipeline/inbound.js';
+import type { NodeInterceptors } from '../pipeline/interceptor.js';
+import { Outbound } from '../pipeline/outbound.js';
 
 export class LocalCaller implements Caller {
   readonly codec: Codec;
-  readonly dispatcher: Dispatcher;
+  readonly inbound: Inbound;
+  readonly #outbound = new Outbound();
 
-  constructor(dispatcher: Dispatcher = new Dispatcher(), codec: CodecName = 'json') {
-    this.dispatcher = dispatcher;
+  constructor(dispatcher: Dispatcher | Inbound = new Dispatcher(), codec: CodecName = 'json') {
+    this.inbound = dispatcher instanceof Inbound ? dispatcher : new Inbound(dispatcher);
     this.codec = codecByName(codec);
   }
 
-  async call(target: CallTarget, payload: Uint8Array, options: CallOptions = {}): Promise<Uint8Array> {
-    const deadline = deadlineOf(options);
-    if (deadline !== undefined && deadline <= Date.now()) {
-      throw new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded before the call started');
-    }
-    const ctx = new CallContext({
-      namespace: target.namespace ?? DEFAULT_NAMESPACE,
-      service: target.service,
-      method: target.method,
-      deadline,
-      metadata: options.metadata,
-      codec: options.codec ? codecByName(options.codec) : this.codec,
-      transportSignal: options.signal,
-    });
-    try {
-      return await this.dispatcher.dispatch(ctx, payload);
-    } catch (err) {
-      throw MeshError.from(err);
-    } finally {
-      ctx.finish();
-    }
+  get dispatcher(): Dispatcher {
+    return this.inbound.dispatcher;
   }
+
+  /** Interceptors around the calls this caller makes (`client`) and serves (`server`). */
+  use(interceptors: NodeInterceptors): this {
+    if (interceptors.client) this.#outbound.use(...interceptors.client);
+    if (interceptors.server) this.inbound.use(...interceptors.server);
+    return this;
+  }
+
+  call(target: CallTarget, payload: Uint8Array, options?: CallOptions): Promise<Uint8Array> {
+    return this.#outbound.call(target, payload, options, this.#send);
+  }
+
+  readonly #send = (target: CallTarget, payload: Uint8Array, options: CallOptions, deadline: number) =>
+    serveLocally(this.inbound, target, payload, options, deadline, this.codec);
+}
+
+/** One call served in this process: the context a remote server would build, then the inbound path. */
+export function serveLocally(
+  inbound: Inbound,
+  target: CallTarget,
+  payload: Uint8Array,
+  options: CallOptions,
+  deadline: number,
+  codec: Codec,
+): Promise<Uint8Array> {
+  const ctx = new CallContext({
+    namespace: target.namespace ?? DEFAULT_NAMESPACE,
+    service: target.service,
+    method: target.method,
+    deadline,
+    // The handler's copy: server interceptors may change it, the caller's object stays as it was.
+    metadata: options.metadata && { ...options.metadata },
+    codec: options.codec ? codecByName(options.codec) : codec,
+    transportSignal: options.signal,
+  });
+  return inbound.call(ctx, payload);
 }

@@ -20,7 +20,7 @@ class FakeServer extends DispatchServer {
     this.log.push(`stop ${this.type}`);
   }
   call(service: string, method: string, payload: Uint8Array, namespace = 'default') {
-    return this.dispatch(new CallContext({ namespace, service, method }), payload);
+    return this.inbound.call(new CallContext({ namespace, service, method }), payload);
   }
 }
 

@@ -8,10 +8,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ConfirmChannel, ConsumeMessage, Message } from 'amqplib';
-import { deadlineOf, type Caller, type CallOptions, type CallTarget } from '../../core/caller.js';
+import { deadlineOf, type CallOptions, type CallTarget } from '../../core/caller.js';
 import { codecByName, type Codec, type CodecName } from '../../core/codec.js';
 import { DEFAULT_NAMESPACE } from '../../core/endpoint.js';
 import { MeshError } from '../../core/errors.js';
+import { OutboundCaller } from '../../pipeline/caller.js';
+import { writeMetadata } from '../../pipeline/metadata.js';
+import { DEFAULT_TIMEOUT } from '../../pipeline/outbound.js';
 import { Link, sleep } from './link.js';
 import { DEFAULT_PREFIX, H_CODEC, H_DEADLINE, H_META, H_METHOD, H_SERVICE, H_STATUS, queueOf } from './wire.js';
 
@@ -31,19 +34,18 @@ interface Pending {
   reject: (e: MeshError) => void;
 }
 
-export class AmqpClient implements Caller {
+export class AmqpClient extends OutboundCaller {
   readonly codec: Codec;
   readonly link: Link;
   readonly #prefix: string;
-  readonly #defaultTimeout: number;
   readonly #pending = new Map<string, Pending>();
   /** message ids of sends returned as unroutable, until their publish settles */
   readonly #returned = new Map<string, MeshError>();
 
   private constructor(options: AmqpClientOptions) {
+    super(options.defaultTimeout ?? DEFAULT_TIMEOUT);
     this.codec = codecByName(options.codec);
     this.#prefix = options.prefix ?? DEFAULT_PREFIX;
-    this.#defaultTimeout = options.defaultTimeout ?? 30_000;
     this.link = new Link({
       url: options.url ?? process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
       log: options.log,
@@ -91,7 +93,7 @@ export class AmqpClient implements Caller {
     if (target.method) h[H_METHOD] = target.method;
     const codec = options?.codec ?? this.codec.name;
     if (codec !== 'json') h[H_CODEC] = codec;
-    if (options?.metadata) for (const [k, v] of Object.entries(options.metadata)) h[H_META + k] = v;
+    writeMetadata(options?.metadata, H_META, (k, v) => (h[k] = v));
     return h;
   }
 
@@ -102,7 +104,7 @@ export class AmqpClient implements Caller {
    */
   async send(target: CallTarget, payload: Uint8Array, options: CallOptions & { handlerDeadline?: boolean } = {}): Promise<string> {
     const now = Date.now();
-    const until = deadlineOf(options, now) ?? now + this.#defaultTimeout;
+    const until = deadlineOf(options, now) ?? now + this.outbound.defaultTimeout;
     const queue = queueOf(this.#prefix, target.namespace ?? DEFAULT_NAMESPACE);
     const messageId = randomUUID();
     const headers = this.#headers(target, options, until);
@@ -128,13 +130,10 @@ export class AmqpClient implements Caller {
     }
   }
 
-  async call(target: CallTarget, payload: Uint8Array, options?: CallOptions): Promise<Uint8Array> {
-    const signal = options?.signal;
-    if (signal?.aborted) throw new MeshError('CANCELLED', 'call cancelled before it started', { notProcessed: true });
-    const now = Date.now();
-    const deadline = deadlineOf(options, now) ?? now + this.#defaultTimeout;
-    if (deadline <= now) throw new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded before the call started', { notProcessed: true });
-    const ch = await this.link.ready(deadline - now);
+  /** A call is request/reply; client interceptors (`use`) see calls, not `send`s (those have no reply). */
+  protected async sendCall(target: CallTarget, payload: Uint8Array, options: CallOptions, deadline: number): Promise<Uint8Array> {
+    const signal = options.signal;
+    const ch = await this.link.ready(deadline - Date.now());
     const correlationId = randomUUID();
     const queue = queueOf(this.#prefix, target.namespace ?? DEFAULT_NAMESPACE);
     const reply = await new Promise<ConsumeMessage>((resolve, reject) => {

@@ -9,9 +9,10 @@
  */
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { codecByName, type CodecName } from '../../core/codec.js';
-import { CallContext, setMetadata, type Metadata } from '../../core/context.js';
+import { CallContext } from '../../core/context.js';
 import { MeshError } from '../../core/errors.js';
-import { DEFAULT_STOP_TIMEOUT, DispatchServer, type StopOptions } from '../../microservice/server.js';
+import { deadlineFromEpoch, headerText, readMetadata } from '../../pipeline/metadata.js';
+import { DEFAULT_STOP_TIMEOUT, DispatchServer, type StopOptions } from '../../pipeline/server.js';
 import { Link } from './link.js';
 import { DEFAULT_PREFIX, H_CODEC, H_DEADLINE, H_META, H_METHOD, H_SERVICE, H_STATUS, deadLetterExchangeOf, deadLetterQueueOf, queueOf } from './wire.js';
 
@@ -91,28 +92,25 @@ export class AmqpServer extends DispatchServer {
     };
     let ctx: CallContext;
     try {
-      const service = str(h[H_SERVICE]);
+      const service = headerText(h[H_SERVICE]);
       if (!service) throw new MeshError('INVALID_ARGUMENT', `message without a ${H_SERVICE} header`);
-      const deadline = Number(h[H_DEADLINE]) || undefined;
-      const metadata: Metadata = {};
-      for (const [k, v] of Object.entries(h)) if (k.startsWith(H_META)) setMetadata(metadata, k.slice(H_META.length), String(v));
-      ctx = new CallContext({ namespace, service, method: str(h[H_METHOD]) ?? '', deadline, metadata, codec: codecByName((str(h[H_CODEC]) ?? 'json') as CodecName) });
-      if (deadline !== undefined && deadline <= Date.now()) throw new MeshError('DEADLINE_EXCEEDED', 'deadline passed before the message was consumed');
+      ctx = new CallContext({
+        namespace,
+        service,
+        method: headerText(h[H_METHOD]) ?? '',
+        deadline: deadlineFromEpoch(headerText(h[H_DEADLINE])),
+        metadata: readMetadata(Object.keys(h), (k) => h[k], H_META),
+        codec: codecByName((headerText(h[H_CODEC]) ?? 'json') as CodecName),
+      });
     } catch (err) {
       this.#fail(ch, msg, err, reply);
       return;
     }
-    this.dispatch(ctx, msg.content).then(
-      (out) => {
-        ctx.finish();
-        reply(Buffer.from(out.buffer, out.byteOffset, out.length));
-        this.#settle(() => ch.ack(msg));
-      },
-      (err) => {
-        ctx.finish();
-        this.#fail(ch, msg, err, reply);
-      },
-    );
+    this.inbound.serve(ctx, msg.content, (err, out) => {
+      if (err) return this.#fail(ch, msg, err, reply);
+      reply(Buffer.from(out!.buffer, out!.byteOffset, out!.length));
+      this.#settle(() => ch.ack(msg));
+    });
   }
 
   #fail(ch: ConfirmChannel, msg: ConsumeMessage, err: unknown, reply: (c: Buffer, h?: Record<string, string>) => void): void {
@@ -142,14 +140,9 @@ export class AmqpServer extends DispatchServer {
     const ch = link.channel;
     // Stop deliveries first; prefetched-but-unstarted messages are requeued when the channel closes.
     if (ch) for (const tag of this.#consumers.values()) await ch.cancel(tag).catch(() => {});
-    await this.inflight.drain(options.timeoutMs ?? DEFAULT_STOP_TIMEOUT);
+    await this.inbound.drain(options.timeoutMs ?? DEFAULT_STOP_TIMEOUT);
     await link.close();
     this.#link = undefined;
     this.#consumers.clear();
   }
-}
-
-function str(v: unknown): string | undefined {
-  if (v === undefined || v === null) return undefined;
-  return Buffer.isBuffer(v) ? v.toString() : String(v);
 }

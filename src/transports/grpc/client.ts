@@ -16,10 +16,12 @@ import {
   type ClientUnaryCall,
   type ServiceError,
 } from '@grpc/grpc-js';
-import { deadlineOf, type Caller, type CallOptions, type CallTarget } from '../../core/caller.js';
+import type { CallOptions, CallTarget } from '../../core/caller.js';
 import { codecByName, type Codec, type CodecName } from '../../core/codec.js';
 import { DEFAULT_NAMESPACE } from '../../core/endpoint.js';
 import { MeshError } from '../../core/errors.js';
+import { OutboundCaller } from '../../pipeline/caller.js';
+import { DEFAULT_TIMEOUT } from '../../pipeline/outbound.js';
 import { loadProtoRoot, wireServiceDefinition } from './proto-json.js';
 import { isResultWrapper, loadProtos, normalizeName, servicesOf } from './proto-services.js';
 import { messageServiceDefinition, type RPCMessage, type RPCResponse } from './protos.js';
@@ -37,25 +39,18 @@ type Unary = (req: unknown, md: GrpcMetadata, opts: { deadline: number }, cb: (e
 
 const GenericClient = makeGenericClientConstructor(messageServiceDefinition, 'MessageService');
 
-abstract class GrpcCaller implements Caller {
+abstract class GrpcCaller extends OutboundCaller {
   readonly codec: Codec;
-  protected readonly defaultTimeout: number;
 
   constructor(options: GrpcClientOptions) {
+    super(options.defaultTimeout ?? DEFAULT_TIMEOUT);
     this.codec = codecByName(options.codec);
-    this.defaultTimeout = options.defaultTimeout ?? 30_000;
   }
 
-  abstract call(target: CallTarget, payload: Uint8Array, options?: CallOptions): Promise<Uint8Array>;
-
-  /** `map` shapes the response inside the callback: no second promise per call. */
-  protected invoke(fn: Unary, request: unknown, md: GrpcMetadata, options: CallOptions | undefined, map?: (res: unknown) => unknown): Promise<unknown> {
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(new MeshError('CANCELLED', 'call cancelled before it started', { notProcessed: true }));
-    const now = Date.now();
-    const deadline = deadlineOf(options, now) ?? now + this.defaultTimeout;
-    if (deadline <= now) return Promise.reject(new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded before the call started', { notProcessed: true }));
-    if (options?.metadata) for (const [k, v] of Object.entries(options.metadata)) md.set(k.toLowerCase(), v);
+  /** Send one unary call (started by the outbound path); `map` shapes the response inside the callback: no second promise per call. */
+  protected invoke(fn: Unary, request: unknown, md: GrpcMetadata, options: CallOptions, deadline: number, map?: (res: unknown) => unknown): Promise<unknown> {
+    const signal = options.signal;
+    if (options.metadata) for (const [k, v] of Object.entries(options.metadata)) md.set(k.toLowerCase(), v);
     return new Promise((resolve, reject) => {
       const onAbort = () => call.cancel();
       const call = fn(request, md, { deadline }, (err, res) => {
@@ -79,14 +74,14 @@ export class GrpcClient extends GrpcCaller {
     this.#command = (this.#client as unknown as { Command: Unary }).Command.bind(this.#client);
   }
 
-  async call(target: CallTarget, payload: Uint8Array, options?: CallOptions): Promise<Uint8Array> {
+  protected async sendCall(target: CallTarget, payload: Uint8Array, options: CallOptions, deadline: number): Promise<Uint8Array> {
     const md = new GrpcMetadata();
     md.set('meshrpc-service', target.service);
     if (target.method) md.set('meshrpc-method', target.method);
-    const codec = options?.codec ?? this.codec.name;
+    const codec = options.codec ?? this.codec.name;
     if (codec !== 'json') md.set('meshrpc-codec', codec);
     const request: RPCMessage = { Namespace: target.namespace ?? DEFAULT_NAMESPACE, Data: Buffer.from(payload.buffer, payload.byteOffset, payload.length) };
-    const res = (await this.invoke(this.#command, request, md, options)) as RPCResponse;
+    const res = (await this.invoke(this.#command, request, md, options, deadline)) as RPCResponse;
     // The seed's servers report failures in RPCResponse.Error rather than as a status.
     if (res.Error) throw new MeshError('UNKNOWN', res.Error);
     return res.Data;
@@ -128,22 +123,26 @@ export class GrpcProtoClient extends GrpcCaller {
   }
 
   /** Bytes in the caller's codec, for byte-level use; typed clients take callValue. */
-  async call(target: CallTarget, payload: Uint8Array, options?: CallOptions): Promise<Uint8Array> {
-    const codec = options?.codec ? codecByName(options.codec) : this.codec;
-    const value = await this.callValue(target, (codec.decode(payload) ?? {}) as Record<string, unknown>, options);
+  protected async sendCall(target: CallTarget, payload: Uint8Array, options: CallOptions, deadline: number): Promise<Uint8Array> {
+    const codec = options.codec ? codecByName(options.codec) : this.codec;
+    const value = await this.#sendValue(target, (codec.decode(payload) ?? {}) as Record<string, unknown>, options, deadline);
     return codec.encode(value === undefined ? null : value);
   }
 
   /** The arguments become the request message and the response message the result: no codec. */
   callValue(target: CallTarget, args: Record<string, unknown>, options?: CallOptions): Promise<unknown> {
+    return this.outbound.call(target, args, options, this.#sendValue);
+  }
+
+  readonly #sendValue = (target: CallTarget, args: Record<string, unknown>, options: CallOptions, deadline: number): Promise<unknown> => {
     let route: Route;
     try {
       route = this.#routeOf(target);
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.invoke(route.fn, args, new GrpcMetadata(), options, route.wrapResult ? resultOf : undefined);
-  }
+    return this.invoke(route.fn, args, new GrpcMetadata(), options, deadline, route.wrapResult ? resultOf : undefined);
+  };
 
   /** The rpc of a target, remembered per target object (typed clients reuse one per method). */
   #routeOf(target: CallTarget): Route {

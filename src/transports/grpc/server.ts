@@ -11,10 +11,11 @@
  */
 import { Server as GrpcJsServer, ServerCredentials, type ChannelOptions, type Metadata as GrpcMetadata, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import { codecByName, type CodecName } from '../../core/codec.js';
-import { CallContext, setMetadata, type Metadata } from '../../core/context.js';
+import { CallContext, type Metadata } from '../../core/context.js';
 import { DEFAULT_NAMESPACE } from '../../core/endpoint.js';
 import { MeshError } from '../../core/errors.js';
-import { DEFAULT_STOP_TIMEOUT, DispatchServer, type StopOptions } from '../../microservice/server.js';
+import { readMetadata } from '../../pipeline/metadata.js';
+import { DEFAULT_STOP_TIMEOUT, DispatchServer, type StopOptions } from '../../pipeline/server.js';
 import { Health } from './health.js';
 import { loadProtoRoot, wireServiceDefinition } from './proto-json.js';
 import { bindProtoServices, loadProtos, type ProtoService } from './proto-services.js';
@@ -129,10 +130,12 @@ export class GrpcServer extends DispatchServer {
       callback(toStatus(err));
       return;
     }
-    this.#run(call, ctx, call.request.Data ?? Buffer.alloc(0)).then(
-      (out) => callback(null, { Data: out as Buffer, Error: '' }),
-      (err) => callback(toStatus(err)),
-    );
+    const done = this.#watch(call, ctx);
+    this.inbound.serve(ctx, call.request.Data ?? Buffer.alloc(0), (err, out) => {
+      done();
+      if (err) callback(toStatus(err));
+      else callback(null, { Data: out as Buffer, Error: '' });
+    });
   };
 
   #protoHandler(svc: ProtoService, method: string, wrapResult: boolean) {
@@ -142,22 +145,12 @@ export class GrpcServer extends DispatchServer {
       // its named arguments, no codec.
       const ctx = new CallContext({ namespace, service: name, method, deadline: deadlineOf(call), metadata: userMetadata(call.metadata) });
       const done = this.#watch(call, ctx);
-      this.dispatchValue(ctx, call.request).then(
-        (value) => {
-          done();
-          callback(null, wrapResult ? { result: value } : (value ?? {}));
-        },
-        (err) => {
-          done();
-          callback(toStatus(err));
-        },
-      );
+      this.inbound.serveValue(ctx, call.request, (err, value) => {
+        done();
+        if (err) callback(toStatus(err));
+        else callback(null, wrapResult ? { result: value } : (value ?? {}));
+      });
     };
-  }
-
-  #run(call: ServerUnaryCall<unknown, unknown>, ctx: CallContext, payload: Uint8Array): Promise<Uint8Array> {
-    const done = this.#watch(call, ctx);
-    return this.dispatch(ctx, payload).finally(done);
   }
 
   /** Cancel ctx when the client cancels; the returned function ends the watch when the call ends. */
@@ -193,10 +186,8 @@ function deadlineOf(call: ServerUnaryCall<unknown, unknown>): number | undefined
 
 /** The caller's own metadata: text entries that are not gRPC's or ours. */
 function userMetadata(md: GrpcMetadata): Metadata {
-  const out: Metadata = {};
-  for (const [k, v] of Object.entries(md.getMap())) {
-    if (typeof v !== 'string' || k.startsWith('grpc-') || k.startsWith('meshrpc-') || k === 'user-agent' || k.startsWith(':')) continue;
-    setMetadata(out, k, v);
-  }
-  return out;
+  const map = md.getMap();
+  return readMetadata(Object.keys(map), (k) => map[k], '', (k) => typeof map[k] === 'string' && !isTransportHeader(k));
 }
+
+const isTransportHeader = (k: string) => k.startsWith('grpc-') || k.startsWith('meshrpc-') || k === 'user-agent' || k.startsWith(':');

@@ -5,9 +5,10 @@
  * so a typed client's `void` methods work over it (Kafka carries no reply).
  */
 import { Kafka, type Producer } from 'kafkajs';
-import type { Caller, CallOptions, CallTarget } from '../../core/caller.js';
+import type { CallOptions, CallTarget } from '../../core/caller.js';
 import { codecByName, type Codec, type CodecName } from '../../core/codec.js';
 import { MeshError } from '../../core/errors.js';
+import { OutboundCaller } from '../../pipeline/caller.js';
 import { brokersFromEnv, type KafkaLike } from './server.js';
 import { toKafkaMessage, topicOf } from './wire.js';
 
@@ -19,12 +20,14 @@ export interface KafkaClientOptions {
   codec?: CodecName;
 }
 
-export class KafkaClient implements Caller {
+export class KafkaClient extends OutboundCaller {
   readonly codec: Codec;
   readonly #producer: Producer;
   readonly #prefix: string;
 
   private constructor(producer: Producer, options: KafkaClientOptions) {
+    // A queued message has no deadline unless the call names one (it may wait for a consumer).
+    super(Infinity);
     this.#producer = producer;
     this.codec = codecByName(options.codec);
     this.#prefix = options.topicPrefix ?? '';
@@ -50,9 +53,9 @@ export class KafkaClient implements Caller {
     }
   }
 
-  async call(target: CallTarget, payload: Uint8Array, options?: CallOptions): Promise<Uint8Array> {
-    await this.send(target, payload, options);
-    return (options?.codec ? codecByName(options.codec) : this.codec).encode(null);
+  protected async sendCall(target: CallTarget, payload: Uint8Array, options: CallOptions, deadline: number): Promise<Uint8Array> {
+    await this.send(target, payload, { ...options, timeout: undefined, deadline: Number.isFinite(deadline) ? deadline : undefined });
+    return (options.codec ? codecByName(options.codec) : this.codec).encode(null);
   }
 
   close(): Promise<void> {

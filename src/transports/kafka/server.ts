@@ -9,7 +9,7 @@
 import { Kafka, type Consumer, type EachMessagePayload, type Producer } from 'kafkajs';
 import { CallContext } from '../../core/context.js';
 import { MeshError } from '../../core/errors.js';
-import { DEFAULT_STOP_TIMEOUT, DispatchServer, type StopOptions } from '../../microservice/server.js';
+import { DEFAULT_STOP_TIMEOUT, DispatchServer, type StopOptions } from '../../pipeline/server.js';
 import { H_ERROR, deadLetterTopicOf, fromKafkaMessage, nextOffset, topicOf } from './wire.js';
 
 /** The slice of kafkajs the server uses (so tests can pass a fake). */
@@ -76,13 +76,8 @@ export class KafkaServer extends DispatchServer {
     const namespace = topic.slice((this.#o.topicPrefix ?? '').length);
     try {
       const call = fromKafkaMessage(message);
-      if (call.deadline !== undefined && call.deadline <= Date.now()) throw new MeshError('DEADLINE_EXCEEDED', 'deadline passed before the message was consumed');
       const ctx = new CallContext({ namespace, service: call.service, method: call.method, deadline: call.deadline, metadata: call.metadata, codec: call.codec });
-      try {
-        await this.dispatch(ctx, message.value ?? Buffer.alloc(0));
-      } finally {
-        ctx.finish();
-      }
+      await this.inbound.call(ctx, message.value ?? Buffer.alloc(0));
     } catch (err) {
       const wire = MeshError.from(err).toWire();
       this.#o.log?.(`dead-lettering ${topic}[${partition}]@${message.offset}: ${wire.code} ${wire.message}`);
@@ -101,7 +96,7 @@ export class KafkaServer extends DispatchServer {
     if (!consumer) return;
     this.#consumer = undefined;
     await consumer.stop().catch(() => {});
-    await this.inflight.drain(options.timeoutMs ?? DEFAULT_STOP_TIMEOUT);
+    await this.inbound.drain(options.timeoutMs ?? DEFAULT_STOP_TIMEOUT);
     await consumer.disconnect().catch(() => {});
     await this.#producer?.disconnect().catch(() => {});
     this.#producer = undefined;

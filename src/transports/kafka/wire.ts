@@ -7,9 +7,10 @@ import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 import type { CallOptions, CallTarget } from '../../core/caller.js';
 import { deadlineOf } from '../../core/caller.js';
 import { codecByName, type Codec, type CodecName } from '../../core/codec.js';
-import { setMetadata, type Metadata } from '../../core/context.js';
+import type { Metadata } from '../../core/context.js';
 import { DEFAULT_NAMESPACE } from '../../core/endpoint.js';
 import { MeshError } from '../../core/errors.js';
+import { deadlineFromEpoch, headerText as text, readMetadata, writeMetadata } from '../../pipeline/metadata.js';
 
 import { H_CODEC, H_DEADLINE, H_ERROR, H_META, H_METHOD, H_SERVICE } from '../headers.js';
 
@@ -25,7 +26,7 @@ export function toKafkaMessage(target: CallTarget, payload: Uint8Array, options:
   if (codec !== 'json') headers[H_CODEC] = codec;
   const deadline = deadlineOf(options);
   if (deadline !== undefined) headers[H_DEADLINE] = String(deadline);
-  if (options?.metadata) for (const [k, v] of Object.entries(options.metadata)) headers[H_META + k] = v;
+  writeMetadata(options?.metadata, H_META, (k, v) => (headers[k] = v));
   const namespace = target.namespace ?? DEFAULT_NAMESPACE;
   return {
     namespace,
@@ -42,25 +43,16 @@ export interface IncomingCall {
   codec: Codec;
 }
 
-const text = (v: unknown): string | undefined => {
-  if (v === undefined || v === null) return undefined;
-  if (Array.isArray(v)) return text(v[0]);
-  return Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
-};
-
 /** Read a consumed message's headers; a message without a service header is INVALID_ARGUMENT. */
 export function fromKafkaMessage(message: Pick<KafkaMessage, 'headers'>): IncomingCall {
   const h = message.headers ?? {};
   const service = text(h[H_SERVICE]);
   if (!service) throw new MeshError('INVALID_ARGUMENT', `message without a ${H_SERVICE} header`);
-  const metadata: Metadata = {};
-  for (const k of Object.keys(h)) if (k.startsWith(H_META)) setMetadata(metadata, k.slice(H_META.length), text(h[k]) ?? '');
-  const d = Number(text(h[H_DEADLINE]));
   return {
     service,
     method: text(h[H_METHOD]) ?? '',
-    deadline: Number.isFinite(d) && d > 0 ? d : undefined,
-    metadata,
+    deadline: deadlineFromEpoch(text(h[H_DEADLINE])),
+    metadata: readMetadata(Object.keys(h), (k) => h[k], H_META),
     codec: codecByName((text(h[H_CODEC]) ?? 'json') as CodecName),
   };
 }

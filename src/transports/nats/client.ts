@@ -3,9 +3,11 @@
  * the mesh. The deadline rides in a header and bounds the request; see request.ts for the rest.
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import type { Caller, CallOptions, CallTarget } from '../../core/caller.js';
+import type { CallOptions, CallTarget } from '../../core/caller.js';
 import { codecByName, type Codec, type CodecName } from '../../core/codec.js';
 import { DEFAULT_NAMESPACE } from '../../core/endpoint.js';
+import { OutboundCaller } from '../../pipeline/caller.js';
+import { DEFAULT_TIMEOUT } from '../../pipeline/outbound.js';
 import { natsRequest } from './request.js';
 import { DEFAULT_PREFIX, SubjectCache } from './wire.js';
 
@@ -19,18 +21,17 @@ export interface NatsClientOptions {
   name?: string;
 }
 
-export class NatsClient implements Caller {
+export class NatsClient extends OutboundCaller {
   readonly codec: Codec;
   readonly connection: NatsConnection;
   readonly #subjects: SubjectCache;
-  readonly #defaultTimeout: number;
   readonly #owned: boolean;
 
   constructor(connection: NatsConnection, options: NatsClientOptions = {}, owned = false) {
+    super(options.defaultTimeout ?? DEFAULT_TIMEOUT);
     this.connection = connection;
     this.codec = codecByName(options.codec);
     this.#subjects = new SubjectCache(options.prefix ?? DEFAULT_PREFIX);
-    this.#defaultTimeout = options.defaultTimeout ?? 30_000;
     this.#owned = owned;
   }
 
@@ -48,9 +49,8 @@ export class NatsClient implements Caller {
     return new NatsClient(nc, options, true);
   }
 
-  call(target: CallTarget, payload: Uint8Array, options?: CallOptions): Promise<Uint8Array> {
-    const subject = this.#subjects.of(target, DEFAULT_NAMESPACE);
-    return natsRequest(this.connection, subject, payload, options, this.#defaultTimeout, this.codec);
+  protected sendCall(target: CallTarget, payload: Uint8Array, options: CallOptions, deadline: number): Promise<Uint8Array> {
+    return natsRequest(this.connection, this.#subjects.of(target, DEFAULT_NAMESPACE), payload, options, deadline, this.codec);
   }
 
   async close(): Promise<void> {

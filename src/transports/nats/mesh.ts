@@ -11,13 +11,16 @@ import { randomUUID } from 'node:crypto';
 import { connect, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { CallOptions, CallTarget } from '../../core/caller.js';
 import { codecByName, type Codec, type CodecName } from '../../core/codec.js';
-import { DEFAULT_NAMESPACE, Dispatcher, type ServiceInfo } from '../../core/endpoint.js';
+import { DEFAULT_NAMESPACE, type ServiceInfo } from '../../core/endpoint.js';
 import { MeshError } from '../../core/errors.js';
 import { waitForServices, type MeshNode, type Publishable, type ServiceView } from '../../core/node.js';
-import { Rendezvous } from '../../mesh/balancer.js';
 import type { OpenedStream, StreamEndpoint } from '../../mesh/mesh.js';
 import { registerPublished } from '../../service/describe.js';
-import { InFlight } from '../../microservice/inflight.js';
+import { Rendezvous } from '../../pipeline/balancer.js';
+import { Inbound } from '../../pipeline/inbound.js';
+import type { ClientInterceptor, ServerInterceptor } from '../../pipeline/interceptor.js';
+import { DEFAULT_TIMEOUT, Outbound } from '../../pipeline/outbound.js';
+import { DEFAULT_STOP_TIMEOUT } from '../../pipeline/server.js';
 import { type Announcement, ServiceTable } from './discovery.js';
 import { natsRequest } from './request.js';
 import { serveMsg } from './serve.js';
@@ -46,10 +49,10 @@ export class NatsMesh implements MeshNode {
   readonly codec: Codec;
   readonly #subjects: SubjectCache;
   readonly #o: Required<Omit<NatsMeshOptions, 'connection' | 'servers' | 'codec'>> & Pick<NatsMeshOptions, 'connection' | 'servers'>;
-  readonly #dispatcher = new Dispatcher();
+  readonly #inbound = new Inbound();
+  readonly #outbound: Outbound;
   /** Stream endpoints by "<namespace>/<name>". */
   readonly #streams = new Map<string, StreamEndpoint>();
-  readonly #inflight = new InFlight();
   readonly #table = new ServiceTable();
   readonly #sticky = new Rendezvous();
   readonly #listeners = new Set<() => void>();
@@ -69,11 +72,19 @@ export class NatsMesh implements MeshNode {
       servers: options.servers,
       connection: options.connection,
       prefix: options.prefix ?? DEFAULT_PREFIX,
-      defaultTimeout: options.defaultTimeout ?? 30_000,
+      defaultTimeout: options.defaultTimeout ?? DEFAULT_TIMEOUT,
       announceInterval: options.announceInterval ?? 1000,
-      drainTimeout: options.drainTimeout ?? 10_000,
+      drainTimeout: options.drainTimeout ?? DEFAULT_STOP_TIMEOUT,
     };
     this.#subjects = new SubjectCache(this.#o.prefix);
+    this.#outbound = new Outbound(this.#o.defaultTimeout);
+  }
+
+  /** Interceptors for the calls this node serves (`server`) and makes (`client`). */
+  use(interceptors: { server?: ServerInterceptor[]; client?: ClientInterceptor[] }): this {
+    if (interceptors.server) this.#inbound.use(...interceptors.server);
+    if (interceptors.client) this.#outbound.use(...interceptors.client);
+    return this;
   }
 
   get connection(): NatsConnection | undefined {
@@ -88,10 +99,10 @@ export class NatsMesh implements MeshNode {
 
   publish(service: Publishable): this {
     if (this.#state === 'closing' || this.#state === 'closed') throw new MeshError('FAILED_PRECONDITION', 'this node is closing');
-    const before = new Set(this.#dispatcher.services());
-    registerPublished(this.#dispatcher, service); // a typed handler also gets its __meta description
+    const before = new Set(this.#inbound.dispatcher.services());
+    registerPublished(this.#inbound.dispatcher, service); // a typed handler also gets its __meta description
     if (this.#state === 'running') {
-      for (const info of this.#dispatcher.services()) if (!before.has(info)) this.#subscribeService(info);
+      for (const info of this.#inbound.dispatcher.services()) if (!before.has(info)) this.#subscribeService(info);
       this.#announce();
     }
     return this;
@@ -160,7 +171,7 @@ export class NatsMesh implements MeshNode {
       nc.subscribe(`${p}._mesh.query`, on(() => this.#announce())),
       nc.subscribe(`${p}._inst.${this.id}.>`, on((msg) => this.#onDirect(msg))),
     );
-    for (const info of this.#dispatcher.services()) this.#subscribeService(info);
+    for (const info of this.#inbound.dispatcher.services()) this.#subscribeService(info);
     for (const key of this.#streams.keys()) {
       const slash = key.indexOf('/');
       this.#subscribeStream(key.slice(0, slash), key.slice(slash + 1));
@@ -188,9 +199,15 @@ export class NatsMesh implements MeshNode {
     return () => this.#listeners.delete(listener);
   }
 
-  async call(target: CallTarget, payload: Uint8Array, options?: CallOptions): Promise<Uint8Array> {
-    const nc = this.#nc;
-    if (!nc || this.#state === 'closed') throw new MeshError('UNAVAILABLE', this.#state === 'new' ? 'call listen() first' : 'this node is closed', { notProcessed: true });
+  call(target: CallTarget, payload: Uint8Array, options?: CallOptions): Promise<Uint8Array> {
+    if (!this.#nc || this.#state === 'closed') {
+      return Promise.reject(new MeshError('UNAVAILABLE', this.#state === 'new' ? 'call listen() first' : 'this node is closed', { notProcessed: true }));
+    }
+    return this.#outbound.call(target, payload, options, this.#send);
+  }
+
+  readonly #send = async (target: CallTarget, payload: Uint8Array, options: CallOptions, deadline: number): Promise<Uint8Array> => {
+    const nc = this.#nc!;
     const namespace = target.namespace ?? DEFAULT_NAMESPACE;
     let subject = this.#subjects.of(target, DEFAULT_NAMESPACE);
     if (options?.stickyKey !== undefined) {
@@ -201,14 +218,14 @@ export class NatsMesh implements MeshNode {
       }
     }
     try {
-      return await natsRequest(nc, subject, payload, options, this.#o.defaultTimeout, this.codec);
+      return await natsRequest(nc, subject, payload, options, deadline, this.codec);
     } catch (err) {
       if (err instanceof MeshError && err.code === 'UNAVAILABLE' && err.notProcessed && this.#table.instances(target.service, namespace).length === 0) {
         throw new MeshError('NOT_FOUND', `no service named "${target.service}" in the cluster`, { cause: err, notProcessed: true });
       }
       throw err;
     }
-  }
+  };
 
   close(): Promise<void> {
     this.#closing ??= this.#drainAndClose();
@@ -229,17 +246,15 @@ export class NatsMesh implements MeshNode {
       this.#publishAnnouncement({ id: this.id, name: this.name, services: [], interval: this.#o.announceInterval, bye: true });
       await nc.flush().catch(() => {});
     }
-    await this.#inflight.drain(this.#o.drainTimeout);
+    await this.#inbound.drain(this.#o.drainTimeout);
     for (const sub of this.#subs.splice(0)) sub.unsubscribe();
     if (this.#owned && !nc.isClosed()) await nc.drain().catch(() => nc.close());
     this.#state = 'closed';
     if (this.#table.apply({ id: this.id, name: this.name, services: [], interval: 0, bye: true })) this.#notify();
   }
 
-  #run = <T>(fn: () => Promise<T>) => this.#inflight.run(fn);
-
-  #dispatch = (ctx: Parameters<Dispatcher['dispatch']>[0], payload: Uint8Array) =>
-    this.#inflight.run(() => this.#dispatcher.dispatch(ctx, payload));
+  /** A byte stream counts for drain like a call (streams do not pass the server interceptors yet). */
+  #run = <T>(fn: () => Promise<T>) => this.#inbound.track(fn);
 
   #subscribeService(info: ServiceInfo): void {
     const { namespace, name } = info;
@@ -248,7 +263,7 @@ export class NatsMesh implements MeshNode {
       this.#nc!.subscribe(serviceWildcard(p, namespace, name), {
         queue: queueOf(p, namespace, name),
         callback: (err, msg) => {
-          if (!err) serveMsg(msg, namespace, name, this.#dispatch);
+          if (!err) serveMsg(msg, namespace, name, this.#inbound);
         },
       }),
     );
@@ -278,7 +293,7 @@ export class NatsMesh implements MeshNode {
     const n = parts.length;
     const [namespace, service, method] = [untoken(parts[n - 3]), untoken(parts[n - 2]), untoken(parts[n - 1])];
     if (isStreamOpen(msg)) this.#serveStream(msg, namespace, service, method);
-    else serveMsg(msg, namespace, service, this.#dispatch, method);
+    else serveMsg(msg, namespace, service, this.#inbound, method);
   }
 
   #onAnnounce(msg: Msg): void {
@@ -299,7 +314,7 @@ export class NatsMesh implements MeshNode {
 
   /** Published services, stream endpoints marked `http` (merged into the service of the same name). */
   #ownServices(): ServiceInfo[] {
-    const services = this.#dispatcher.services();
+    const services = this.#inbound.dispatcher.services();
     if (this.#streams.size === 0) return services;
     const out = services.map((s) => ({ ...s }));
     for (const key of this.#streams.keys()) {

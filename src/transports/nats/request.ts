@@ -1,12 +1,14 @@
 /**
- * One request/reply call over a NATS connection, shared by the NATS client and NATS-as-mesh:
- * deadline as the request timeout, cancellation via the caller's signal, payloads over the
- * server's max_payload refused at once, and every NATS failure mapped onto the code table.
+ * One request/reply call over a NATS connection, shared by the NATS client and NATS-as-mesh,
+ * sent once the outbound path (pipeline/outbound.ts) has started it: deadline as the request
+ * timeout, cancellation via the caller's signal, payloads over the server's max_payload refused
+ * at once, and every NATS failure mapped onto the code table.
  */
 import { errors as natsErrors, type NatsConnection } from '@nats-io/transport-node';
-import { deadlineOf, type CallOptions } from '../../core/caller.js';
+import type { CallOptions } from '../../core/caller.js';
 import type { Codec } from '../../core/codec.js';
 import { MeshError } from '../../core/errors.js';
+import { mayRetry } from '../../pipeline/outbound.js';
 import { NatsRequester } from './requester.js';
 import { errorOfReply, requestHeaders } from './wire.js';
 
@@ -14,17 +16,12 @@ export async function natsRequest(
   nc: NatsConnection,
   subject: string,
   payload: Uint8Array,
-  options: CallOptions | undefined,
-  defaultTimeout: number,
+  options: CallOptions,
+  deadline: number,
   codec: Codec,
 ): Promise<Uint8Array> {
   if (nc.isClosed() || nc.isDraining()) throw new MeshError('UNAVAILABLE', 'NATS connection is closed', { notProcessed: true });
-  const signal = options?.signal;
-  if (signal?.aborted) throw new MeshError('CANCELLED', 'call cancelled before it started', { notProcessed: true });
-  const now = Date.now();
-  const deadline = deadlineOf(options, now) ?? now + defaultTimeout;
-  const timeout = deadline - now;
-  if (timeout <= 0) throw new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded before the call started', { notProcessed: true });
+  const signal = options.signal;
   const max = nc.info?.max_payload;
   if (max !== undefined && payload.length > max) {
     throw new MeshError('RESOURCE_EXHAUSTED', `payload of ${payload.length} bytes exceeds the NATS server's max_payload of ${max} bytes`, {
@@ -32,7 +29,7 @@ export async function natsRequest(
       details: { size: payload.length, max },
     });
   }
-  const codecName = options?.codec ?? codec.name;
+  const codecName = options.codec ?? codec.name;
   let reply;
   // "No responders" means no instance received the call, so trying again is safe; a short
   // backoff bridges a restarting or re-subscribing server (bounded by the deadline).
@@ -40,12 +37,12 @@ export async function natsRequest(
     const left = deadline - Date.now();
     if (left <= 0) throw new MeshError('DEADLINE_EXCEEDED', `deadline exceeded calling "${subject}"`);
     try {
-      reply = await NatsRequester.of(nc).request(subject, payload, requestHeaders(left, codecName, options?.metadata), left, signal);
+      reply = await NatsRequester.of(nc).request(subject, payload, requestHeaders(left, codecName, options.metadata), left, signal);
       break;
     } catch (err) {
       const mapped = mapNatsError(err, subject);
       const pause = NO_RESPONDER_BACKOFF[attempt];
-      if (!mapped.notProcessed || mapped.code !== 'UNAVAILABLE' || pause === undefined || Date.now() + pause >= deadline) throw mapped;
+      if (mapped.code !== 'UNAVAILABLE' || !mayRetry(mapped, attempt, NO_RESPONDER_BACKOFF.length) || Date.now() + pause >= deadline) throw mapped;
       await sleep(pause, signal);
     }
   }

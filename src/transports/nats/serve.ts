@@ -1,15 +1,15 @@
 /**
- * Serving one NATS request: headers and subject into a CallContext, one dispatch, the result or
- * a WireError back on the reply subject. Shared by NatsServer and NatsMesh.
+ * Serving one NATS request: headers and subject into a CallContext, then the shared inbound
+ * path (pipeline/inbound.ts); the result or a WireError goes back on the reply subject. Shared
+ * by NatsServer and NatsMesh.
  */
 import type { Msg } from '@nats-io/transport-node';
 import { CallContext } from '../../core/context.js';
 import { MeshError } from '../../core/errors.js';
+import type { Inbound } from '../../pipeline/inbound.js';
 import { errorReply, methodOf, readRequestHeaders } from './wire.js';
 
-export type DispatchFn = (ctx: CallContext, payload: Uint8Array) => Promise<Uint8Array>;
-
-export function serveMsg(msg: Msg, namespace: string, service: string, dispatch: DispatchFn, method = methodOf(msg.subject)): void {
+export function serveMsg(msg: Msg, namespace: string, service: string, inbound: Inbound, method = methodOf(msg.subject)): void {
   let ctx: CallContext;
   try {
     const head = readRequestHeaders(msg.headers);
@@ -18,26 +18,16 @@ export function serveMsg(msg: Msg, namespace: string, service: string, dispatch:
     respondError(msg, err);
     return;
   }
-  if (ctx.deadline !== undefined && ctx.deadline <= Date.now()) {
-    respondError(msg, new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded before the call reached the handler'));
-    return;
-  }
-  dispatch(ctx, msg.data).then(
-    (out) => {
-      ctx.finish();
-      if (!msg.reply) return;
-      try {
-        msg.respond(out);
-      } catch (err) {
-        // Typically the reply is over max_payload: tell the caller instead of leaving it waiting.
-        respondError(msg, new MeshError('RESOURCE_EXHAUSTED', `reply could not be sent: ${(err as Error).message}`));
-      }
-    },
-    (err) => {
-      ctx.finish();
-      respondError(msg, err);
-    },
-  );
+  inbound.serve(ctx, msg.data, (err, out) => {
+    if (err) return respondError(msg, err);
+    if (!msg.reply) return;
+    try {
+      msg.respond(out);
+    } catch (e) {
+      // Typically the reply is over max_payload: tell the caller instead of leaving it waiting.
+      respondError(msg, new MeshError('RESOURCE_EXHAUSTED', `reply could not be sent: ${(e as Error).message}`));
+    }
+  });
 }
 
 function respondError(msg: Msg, err: unknown): void {

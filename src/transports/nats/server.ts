@@ -7,7 +7,7 @@
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { Endpoint, ServiceInfo } from '../../core/endpoint.js';
 import { MeshError } from '../../core/errors.js';
-import { DEFAULT_STOP_TIMEOUT, DispatchServer, type StopOptions } from '../../microservice/server.js';
+import { DEFAULT_STOP_TIMEOUT, DispatchServer, type StopOptions } from '../../pipeline/server.js';
 import { serveMsg } from './serve.js';
 import { DEFAULT_PREFIX, queueOf, serviceWildcard } from './wire.js';
 
@@ -67,11 +67,10 @@ export class NatsServer extends DispatchServer {
   #subscribe(info: ServiceInfo): void {
     const { namespace, name } = info;
     const queue = this.#options.queue?.(namespace, name) ?? queueOf(this.#prefix, namespace, name);
-    const dispatch = this.dispatch.bind(this);
     const sub = this.#nc!.subscribe(serviceWildcard(this.#prefix, namespace, name), {
       queue,
       callback: (err, msg) => {
-        if (!err) serveMsg(msg, namespace, name, dispatch);
+        if (!err) serveMsg(msg, namespace, name, this.inbound);
       },
     });
     this.#subs.push(sub);
@@ -86,7 +85,7 @@ export class NatsServer extends DispatchServer {
       for (const sub of this.#subs.splice(0)) sub.unsubscribe();
       await nc.flush().catch(() => {});
     }
-    await this.inflight.drain(timeout);
+    await this.inbound.drain(timeout);
     if (this.#owned && !nc.isClosed()) await nc.drain().catch(() => nc.close());
     this.#nc = undefined;
   }

@@ -7,11 +7,12 @@
  */
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 import { codecByName, type Codec, type CodecName } from '../../core/codec.js';
-import { setMetadata, type Metadata } from '../../core/context.js';
+import type { Metadata } from '../../core/context.js';
 import { MeshError, type WireError } from '../../core/errors.js';
+import { deadlineFromTimeout, readMetadata, writeMetadata } from '../../pipeline/metadata.js';
+import { H_CODEC, H_META, H_STATUS, H_TIMEOUT } from '../headers.js';
 
 export const DEFAULT_PREFIX = 'meshrpc';
-import { H_CODEC, H_META, H_STATUS, H_TIMEOUT } from '../headers.js';
 
 export { H_CODEC, H_META, H_STATUS, H_TIMEOUT };
 
@@ -76,7 +77,7 @@ export function requestHeaders(timeoutMs: number, codec: CodecName, metadata: Me
   const h = natsHeaders();
   h.set(H_TIMEOUT, String(Math.max(0, Math.floor(timeoutMs))));
   if (codec !== 'json') h.set(H_CODEC, codec);
-  if (metadata) for (const [k, v] of Object.entries(metadata)) h.set(H_META + k, v);
+  writeMetadata(metadata, H_META, (k, v) => h.set(k, v));
   return h;
 }
 
@@ -87,14 +88,10 @@ export interface RequestHead {
 }
 
 export function readRequestHeaders(h: MsgHdrs | undefined, now = Date.now()): RequestHead {
-  const metadata: Metadata = {};
-  if (!h) return { deadline: undefined, codec: codecByName('json'), metadata };
-  const t = h.get(H_TIMEOUT);
-  const deadline = t && /^\d+$/.test(t) ? now + Number(t) : undefined;
+  if (!h) return { deadline: undefined, codec: codecByName('json'), metadata: {} };
+  const deadline = deadlineFromTimeout(h.get(H_TIMEOUT), now);
   const codec = codecByName((h.get(H_CODEC) || 'json') as CodecName);
-  for (const key of h.keys()) {
-    if (key.toLowerCase().startsWith(H_META)) setMetadata(metadata, key.slice(H_META.length), h.get(key));
-  }
+  const metadata = readMetadata(h.keys(), (k) => h.get(k), H_META);
   return { deadline, codec, metadata };
 }
 

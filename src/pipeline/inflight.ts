@@ -1,6 +1,7 @@
 /**
  * Counting calls in flight so a graceful stop can wait for them, with a bound: `drain` resolves
  * when the count reaches zero or the timeout passes, whichever comes first (no stop can hang).
+ * Every transport's drain is this one count (see Inbound), never a poll.
  */
 export class InFlight {
   #count = 0;
@@ -10,30 +11,13 @@ export class InFlight {
     return this.#count;
   }
 
-  /** fn(), counted until it settles (one promise layer: this is on every served call's path). */
-  run<T>(fn: () => Promise<T>): Promise<T> {
+  /** A call started; pair with exactly one `leave()`. */
+  enter(): void {
     this.#count++;
-    let p: Promise<T>;
-    try {
-      p = fn();
-    } catch (err) {
-      this.#end();
-      return Promise.reject(err);
-    }
-    return p.then(
-      (value) => {
-        this.#end();
-        return value;
-      },
-      (err: unknown) => {
-        this.#end();
-        throw err;
-      },
-    );
   }
 
-  #end(): void {
-    if (--this.#count === 0) {
+  leave(): void {
+    if (--this.#count === 0 && this.#waiters.length > 0) {
       const waiters = this.#waiters;
       this.#waiters = [];
       for (const w of waiters) w();
@@ -47,7 +31,7 @@ export class InFlight {
       const timer = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w !== done);
         resolve(false);
-      }, timeoutMs);
+      }, Math.max(0, timeoutMs));
       const done = () => {
         clearTimeout(timer);
         resolve(true);
