@@ -23,11 +23,11 @@ export { createClient, invokeMethod, effectiveOptions, type Client, type Promisi
 export { LocalCaller } from './service/local.js';
 export { intercept } from './service/intercept.js';
 export type { ServerInterceptor, ClientInterceptor, OutboundCall, NodeInterceptors } from './pipeline/interceptor.js';
-export { waitForServices, type MeshNode, type Publishable, type ServiceView } from './core/node.js';
+export { waitForServices, type MeshNode, type MemberSummary, type NodeCapabilities, type Publishable, type ServiceView } from './core/node.js';
 export { Mesh, type StreamEndpoint, type OpenedStream } from './mesh/mesh.js';
 export type { MeshOptions } from './mesh/options.js';
 export { RoundRobin, LeastLoaded, Rendezvous, type Strategy, type Instance, type SelectContext } from './pipeline/balancer.js';
-export type { StreamReply } from './mesh/connection.js';
+export type { StreamReply } from './core/stream.js';
 
 // Generated code imports its runtime from 'meshrpc/runtime' (src/runtime/), versioned on its own.
 export {

@@ -78,8 +78,8 @@ export class CallContext {
         }
         const ts = this.#transportSignal;
         if (ts) {
-          if (ts.aborted) this.cancel(MeshError.from(ts.reason));
-          else ts.addEventListener('abort', () => this.cancel(MeshError.from(ts.reason)), { once: true });
+          if (ts.aborted) this.cancel(cancelledBy(ts.reason));
+          else ts.addEventListener('abort', () => this.cancel(cancelledBy(ts.reason)), { once: true });
         }
       }
     }
@@ -103,6 +103,11 @@ export class CallContext {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
   }
+}
+
+/** What a transport's (or a caller's) abort means here: its MeshError, else CANCELLED. */
+function cancelledBy(reason: unknown): MeshError {
+  return reason instanceof MeshError ? reason : new MeshError('CANCELLED', 'call cancelled by the caller', { cause: reason });
 }
 
 const storage = new AsyncLocalStorage<CallContext>();

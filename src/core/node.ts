@@ -3,9 +3,11 @@
  * mesh). Typed clients, the gateway and the Microservice container depend on this interface
  * only, so a deployment swaps the engine with one setting (MESHRPC_TRANSPORT) and no code.
  */
-import type { Caller } from './caller.js';
+import type { NodeInterceptors } from '../pipeline/interceptor.js';
+import type { Caller, CallOptions, CallTarget } from './caller.js';
 import type { Endpoint, ServiceInfo } from './endpoint.js';
 import { MeshError } from './errors.js';
+import type { OpenedStream } from './stream.js';
 
 /** A service as the cluster sees it: published info plus how many live instances it has. */
 export interface ServiceView extends ServiceInfo {
@@ -16,6 +18,20 @@ export interface ServiceView extends ServiceInfo {
 export interface Publishable {
   readonly info: ServiceInfo;
   readonly endpoint: Endpoint;
+}
+
+/** What a node can do beyond calls, so users of any engine (the gateway) ask instead of probing. */
+export interface NodeCapabilities {
+  /** `openStream` works: byte streams to published stream endpoints (HTTP forwarding). */
+  readonly streams: boolean;
+  /** `members()` lists the nodes this one is linked to; false when it only infers them from what they serve. */
+  readonly members: boolean;
+}
+
+/** One node of the cluster as another sees it. */
+export interface MemberSummary {
+  id: string;
+  name: string;
 }
 
 export interface MeshNode extends Caller {
@@ -35,6 +51,13 @@ export interface MeshNode extends Caller {
   onServicesChanged(listener: () => void): () => void;
   /** Graceful stop: refuse new calls, let peers route elsewhere, drain in-flight calls, then close. */
   close(): Promise<void>;
+  readonly capabilities: NodeCapabilities;
+  /** Interceptors around the calls this node serves (`server`) and makes (`client`); see pipeline/interceptor.ts. */
+  use(interceptors: NodeInterceptors): this;
+  /** The nodes of the cluster this node knows, itself included. */
+  members(): MemberSummary[];
+  /** Open a byte stream to one instance of a service's stream endpoint (when `capabilities.streams`). */
+  openStream?(target: CallTarget, head: Uint8Array, options?: CallOptions): OpenedStream;
 }
 
 /** What an engine can add to a waitFor timeout about why nothing arrived (e.g. seeds not reached). */

@@ -7,24 +7,15 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { CallOptions, CallTarget } from '../core/caller.js';
 import { MeshError } from '../core/errors.js';
 import type { MeshNode } from '../core/node.js';
-import type { OpenedStream } from '../mesh/mesh.js';
+import type { OpenedStream } from '../core/stream.js';
 import { HttpError } from './errors.js';
 import { decodeReplyHead, encodeHead, forwardableHeaders, HTTP_STREAM_METHOD } from './http-head.js';
 import type { GatewayMetrics } from './metrics.js';
 import { bodyStream, deadlineOf, metadataOf, stickyKeyOf, tooLarge, type DeadlinePolicy } from './request.js';
 import { missingService, unknownMethod } from './rpc.js';
 import type { ServiceTable } from './services.js';
-
-export interface StreamOpener {
-  openStream(target: CallTarget, head: Uint8Array, options?: CallOptions): OpenedStream;
-}
-
-export function canOpenStreams(node: MeshNode): node is MeshNode & StreamOpener {
-  return typeof (node as Partial<StreamOpener>).openStream === 'function';
-}
 
 export interface ForwardDeps {
   node: MeshNode;
@@ -41,7 +32,7 @@ export function createForwarder(deps: ForwardDeps) {
   /** Forward this request to `service`'s handler; the path it sees is the URL after `/<service>`. */
   async function forward(request: FastifyRequest, reply: FastifyReply, service: string): Promise<FastifyReply> {
     request.meshrpc = { service, method: 'http' };
-    if (!canOpenStreams(node)) {
+    if (!node.capabilities.streams || !node.openStream) {
       throw new MeshError('UNIMPLEMENTED', 'this mesh engine cannot forward HTTP to published handlers');
     }
     const declared = request.headers['content-length'];

@@ -50,7 +50,7 @@ export class GatewayMetrics {
       help: 'Nodes in the mesh this gateway is linked to, itself included',
       registers,
       collect() {
-        this.set(memberCount(node));
+        this.set(node.members().length);
       },
     });
     new Gauge({
@@ -89,13 +89,4 @@ export class GatewayMetrics {
   get contentType(): string {
     return this.registry.contentType;
   }
-}
-
-/** Members of the built-in mesh; for other engines, the distinct nodes serving something. */
-function memberCount(node: MeshNode): number {
-  const members = (node as { members?: () => unknown[] }).members;
-  if (typeof members === 'function') return members.call(node).length;
-  const ids = new Set<string>([node.id]);
-  for (const s of node.services()) for (const id of s.instances) ids.add(id);
-  return ids.size;
 }

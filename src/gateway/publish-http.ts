@@ -16,8 +16,7 @@ import type { Readable } from 'node:stream';
 import type { CallContext } from '../core/context.js';
 import { DEFAULT_NAMESPACE } from '../core/endpoint.js';
 import { MeshError } from '../core/errors.js';
-import type { StreamReply } from '../mesh/connection.js';
-import type { StreamEndpoint } from '../mesh/mesh.js';
+import type { StreamEndpoint, StreamReply } from '../core/stream.js';
 import { decodeRequestHead, encodeHead, forwardableHeaders } from './http-head.js';
 
 export type NodeHttpHandler = (req: IncomingMessage, res: ServerResponse) => void;

@@ -73,11 +73,6 @@ export class ServiceTable {
     return this.#seen.has(name);
   }
 
-  /** The last known entry, live or not (metrics label services by it). */
-  lastKnown(name: string): ServiceEntry | undefined {
-    return this.#entries.get(name) ?? this.#seen.get(name);
-  }
-
   all(): ServiceEntry[] {
     return [...this.#entries.values()];
   }

@@ -15,6 +15,7 @@ import type { Readable } from 'node:stream';
 import { codecById } from '../core/codec.js';
 import { CallContext } from '../core/context.js';
 import { MeshError } from '../core/errors.js';
+import type { StreamReply } from '../core/stream.js';
 import type { Reply } from '../pipeline/inbound.js';
 import { encodeFrame, Flags, FrameType, HEADER_SIZE, type Frame } from './wire/frame.js';
 import { FrameDecoder, ProtocolError } from './wire/decoder.js';
@@ -49,10 +50,7 @@ export interface ConnectionHost {
   log(level: 'debug' | 'info' | 'warn', msg: string, extra?: object): void;
 }
 
-export interface StreamReply {
-  head: Uint8Array;
-  body?: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
-}
+export type { StreamReply } from '../core/stream.js';
 
 export interface ConnectionOptions {
   maxFrameSize: number;

@@ -13,7 +13,7 @@ import { codecByName, type Codec } from '../core/codec.js';
 import { CallContext } from '../core/context.js';
 import { DEFAULT_NAMESPACE, type ServiceInfo } from '../core/endpoint.js';
 import { MeshError } from '../core/errors.js';
-import { waitForServices, type MeshNode, type Publishable, type ServiceView } from '../core/node.js';
+import { waitForServices, type MeshNode, type NodeCapabilities, type Publishable, type ServiceView } from '../core/node.js';
 import { resolveLinkSecurity, type LinkSecurity, type PeerIdentity } from '../security/link.js';
 import { registerPublished } from '../service/describe.js';
 import { Rendezvous, strategyByName, type Strategy } from '../pipeline/balancer.js';
@@ -22,31 +22,21 @@ import type { NodeInterceptors } from '../pipeline/interceptor.js';
 import { mayRetry, Outbound, startDeadline } from '../pipeline/outbound.js';
 import { serveLocally } from '../service/local.js';
 import { formatHostPort, parseHostPort } from './config.js';
-import { Connection, type ConnectionHost, type StreamReply } from './connection.js';
+import type { OpenedStream, StreamEndpoint, StreamReply } from '../core/stream.js';
+import { Connection, type ConnectionHost } from './connection.js';
 import { Dialer, reasonOf, seedHint, type DialOutcome } from './dialer.js';
 import { Membership, sameTags, serviceKey, type RouteInstance } from './membership.js';
 import { resolveOptions, type MeshOptions, type ResolvedOptions } from './options.js';
 import { encodeNames, isMemberInfo, PROTOCOL_VERSION, type Gossip, type Hello, type MemberInfo, type RequestHead } from './wire/messages.js';
 
-/** A byte-stream endpoint (e.g. a forwarded HTTP handler): request head and body in, reply out. */
-export interface StreamEndpoint {
-  handleStream(ctx: CallContext, head: Uint8Array, body: Readable): Promise<StreamReply>;
-}
-
-export interface OpenedStream {
-  /** Send request body bytes; resolves when they fit the stream's window (await it for backpressure). */
-  write(chunk: Uint8Array): Promise<void>;
-  /** End the request body, after everything written before. */
-  end(): Promise<void>;
-  reply: Promise<{ head: Uint8Array; body: Readable }>;
-}
+export type { StreamEndpoint, OpenedStream } from '../core/stream.js';
 
 export class Mesh implements MeshNode {
   readonly id = randomUUID();
   readonly name: string;
   readonly codec: Codec;
   readonly options: ResolvedOptions;
-  readonly capabilities = { streams: true, members: true } as const;
+  readonly capabilities: NodeCapabilities = { streams: true, members: true };
   readonly #inbound = new Inbound();
   readonly #outbound: Outbound;
   readonly #streamEndpoints = new Map<string, StreamEndpoint>();

@@ -7,6 +7,7 @@ import type { Caller, CallOptions, CallTarget } from '../core/caller.js';
 import { codecByName, type Codec, type CodecName } from '../core/codec.js';
 import { CallContext } from '../core/context.js';
 import { DEFAULT_NAMESPACE, Dispatcher } from '../core/endpoint.js';
+import { MeshError } from '../core/errors.js';
 import { Inbound } from '../pipeline/inbound.js';
 import type { NodeInterceptors } from '../pipeline/interceptor.js';
 import { Outbound } from '../pipeline/outbound.js';
@@ -59,5 +60,16 @@ export function serveLocally(
     codec: options.codec ? codecByName(options.codec) : codec,
     transportSignal: options.signal,
   });
-  return inbound.call(ctx, payload);
+  // The caller's side of the deadline and of its signal, as a remote caller's timer would: the
+  // call fails at once, whatever the handler does with its own (fired) signal.
+  const signal = ctx.signal;
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(MeshError.from(signal.reason));
+    signal.addEventListener('abort', onAbort, { once: true });
+    inbound.serve(ctx, payload, (err, out) => {
+      signal.removeEventListener('abort', onAbort);
+      if (err) reject(err);
+      else resolve(out!);
+    });
+  });
 }

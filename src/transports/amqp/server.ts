@@ -140,9 +140,19 @@ export class AmqpServer extends DispatchServer {
     const ch = link.channel;
     // Stop deliveries first; prefetched-but-unstarted messages are requeued when the channel closes.
     if (ch) for (const tag of this.#consumers.values()) await ch.cancel(tag).catch(() => {});
-    await this.inbound.drain(options.timeoutMs ?? DEFAULT_STOP_TIMEOUT);
+    const timeout = options.timeoutMs ?? DEFAULT_STOP_TIMEOUT;
+    const until = Date.now() + timeout;
+    await this.inbound.drain(timeout);
+    // The last replies may still sit in amqplib's buffers: closing now would drop them. The
+    // channel is in confirm mode, so once the broker confirmed them they are in the reply queue.
+    if (ch) await bounded(ch.waitForConfirms().catch(() => {}), Math.max(100, until - Date.now()));
     await link.close();
     this.#link = undefined;
     this.#consumers.clear();
   }
+}
+
+function bounded(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise((r) => (timer = setTimeout(r, ms)))]).then(() => clearTimeout(timer));
 }

@@ -35,6 +35,9 @@ export interface GrpcServerOptions {
 }
 
 const CANCELLED = () => new MeshError('CANCELLED', 'the caller cancelled the call');
+const DEADLINE = () => new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded');
+/** grpc-js's deadline timer and ours may fire a few ms apart. */
+const DEADLINE_SLACK_MS = 20;
 
 export class GrpcServer extends DispatchServer {
   readonly #options: GrpcServerOptions;
@@ -155,7 +158,8 @@ export class GrpcServer extends DispatchServer {
 
   /** Cancel ctx when the client cancels; the returned function ends the watch when the call ends. */
   #watch(call: ServerUnaryCall<unknown, unknown>, ctx: CallContext): () => void {
-    const onCancel = () => ctx.cancel(CANCELLED());
+    // grpc-js reports its own deadline timer as a cancel too: call that what it is.
+    const onCancel = () => ctx.cancel(ctx.remaining <= DEADLINE_SLACK_MS ? DEADLINE() : CANCELLED());
     call.once('cancelled', onCancel);
     return () => {
       call.off('cancelled', onCancel);

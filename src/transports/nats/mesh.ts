@@ -13,12 +13,12 @@ import type { CallOptions, CallTarget } from '../../core/caller.js';
 import { codecByName, type Codec, type CodecName } from '../../core/codec.js';
 import { DEFAULT_NAMESPACE, type ServiceInfo } from '../../core/endpoint.js';
 import { MeshError } from '../../core/errors.js';
-import { waitForServices, type MeshNode, type Publishable, type ServiceView } from '../../core/node.js';
-import type { OpenedStream, StreamEndpoint } from '../../mesh/mesh.js';
+import { waitForServices, type MemberSummary, type MeshNode, type NodeCapabilities, type Publishable, type ServiceView } from '../../core/node.js';
+import type { OpenedStream, StreamEndpoint } from '../../core/stream.js';
 import { registerPublished } from '../../service/describe.js';
 import { Rendezvous } from '../../pipeline/balancer.js';
 import { Inbound } from '../../pipeline/inbound.js';
-import type { ClientInterceptor, ServerInterceptor } from '../../pipeline/interceptor.js';
+import type { NodeInterceptors } from '../../pipeline/interceptor.js';
 import { DEFAULT_TIMEOUT, Outbound } from '../../pipeline/outbound.js';
 import { DEFAULT_STOP_TIMEOUT } from '../../pipeline/server.js';
 import { type Announcement, ServiceTable } from './discovery.js';
@@ -47,6 +47,8 @@ export class NatsMesh implements MeshNode {
   readonly id = randomUUID();
   readonly name: string;
   readonly codec: Codec;
+  /** Byte streams run over plain messages (stream.ts); members are the nodes whose announcements are live. */
+  readonly capabilities: NodeCapabilities = { streams: true, members: false };
   readonly #subjects: SubjectCache;
   readonly #o: Required<Omit<NatsMeshOptions, 'connection' | 'servers' | 'codec'>> & Pick<NatsMeshOptions, 'connection' | 'servers'>;
   readonly #inbound = new Inbound();
@@ -81,7 +83,7 @@ export class NatsMesh implements MeshNode {
   }
 
   /** Interceptors for the calls this node serves (`server`) and makes (`client`). */
-  use(interceptors: { server?: ServerInterceptor[]; client?: ClientInterceptor[] }): this {
+  use(interceptors: NodeInterceptors): this {
     if (interceptors.server) this.#inbound.use(...interceptors.server);
     if (interceptors.client) this.#outbound.use(...interceptors.client);
     return this;
@@ -192,6 +194,11 @@ export class NatsMesh implements MeshNode {
 
   services(): ServiceView[] {
     return this.#table.services();
+  }
+
+  members(): MemberSummary[] {
+    const nodes = this.#table.nodes();
+    return nodes.some((n) => n.id === this.id) ? nodes : [{ id: this.id, name: this.name }, ...nodes];
   }
 
   onServicesChanged(listener: () => void): () => void {

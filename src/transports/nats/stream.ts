@@ -16,8 +16,7 @@ import { createInbox, headers as natsHeaders, type Msg, type MsgHdrs, type NatsC
 import { deadlineOf, type CallOptions } from '../../core/caller.js';
 import { CallContext } from '../../core/context.js';
 import { MeshError } from '../../core/errors.js';
-import type { StreamReply } from '../../mesh/connection.js';
-import type { OpenedStream, StreamEndpoint } from '../../mesh/mesh.js';
+import type { OpenedStream, StreamEndpoint, StreamReply } from '../../core/stream.js';
 import { errorOfReply, errorReply, readRequestHeaders, requestHeaders } from './wire.js';
 
 /** The message kind of a stream message. */
