@@ -1,12 +1,11 @@
 /**
  * One connection to a peer node: handshake, many concurrent calls multiplexed by stream id,
- * heartbeat, graceful GOAWAY, and byte streams. This is the thin layer around the socket; frame
- * encoding lives in wire/, routing and membership in mesh.ts.
+ * graceful GOAWAY, and byte streams. This is the thin layer around the socket; frame encoding
+ * lives in wire/, routing and membership in mesh.ts, write batching in outbox.ts, liveness in
+ * heartbeat.ts, the table of calls waited on in calls.ts, and served calls go through the node's
+ * inbound path (pipeline/inbound.ts), which checks expiry and counts them for drain.
  *
  * Why the choices:
- * - Frames written while one event is handled leave in one write: a burst of calls is one syscall.
- * - Liveness is any received frame; PING goes out only on an idle link, so heartbeat traffic
- *   does not grow with load.
  * - When the link dies, every call waiting on it fails at once with UNAVAILABLE: nothing waits
  *   for a timeout to find out.
  */
@@ -19,7 +18,10 @@ import type { StreamReply } from '../core/stream.js';
 import type { Reply } from '../pipeline/inbound.js';
 import { encodeFrame, Flags, FrameType, HEADER_SIZE, type Frame } from './wire/frame.js';
 import { FrameDecoder, ProtocolError } from './wire/decoder.js';
+import { CallTable } from './calls.js';
 import { Inflow, Outflow } from './flow.js';
+import { Heartbeat } from './heartbeat.js';
+import { Outbox } from './outbox.js';
 import {
   decodeError,
   decodeJson,
@@ -60,20 +62,7 @@ export interface ConnectionOptions {
 
 type State = 'handshake' | 'open' | 'closed';
 
-interface PendingCall {
-  resolve(body: Buffer): void;
-  reject(err: MeshError): void;
-  timer: NodeJS.Timeout;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-  /** For stream calls: where response DATA goes once the head arrived. */
-  stream?: Inflow;
-}
-
 const noop = () => {};
-
-/** Frames at least this large are written on their own rather than gathered. */
-const LARGE_WRITE = 64 * 1024;
 
 export class Connection {
   readonly socket: Socket;
@@ -90,14 +79,12 @@ export class Connection {
   readonly #opts: ConnectionOptions;
   readonly #decoder: FrameDecoder;
   #nextStreamId: number;
-  readonly #pending = new Map<number, PendingCall>();
+  readonly #pending = new CallTable((streamId, err) => this.#abandon(streamId, err));
   readonly #served = new Map<number, { ctx: CallContext; body?: Inflow }>();
   /** Stream bodies this side is sending (request bodies it opened, reply bodies it serves). */
   readonly #outflows = new Map<number, Outflow>();
-  #lastReceived = Date.now();
-  readonly #heartbeat: NodeJS.Timeout;
-  #outbox: Buffer[] = [];
-  #outboxBytes = 0;
+  readonly #heartbeat: Heartbeat;
+  readonly #outbox: Outbox;
   #goawayAcked: (() => void) | undefined;
 
   constructor(socket: Socket, outbound: boolean, host: ConnectionHost, opts: ConnectionOptions, dialedAddr?: string) {
@@ -113,8 +100,11 @@ export class Connection {
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('error', (err) => this.#fail(new MeshError('UNAVAILABLE', `connection error: ${err.message}`, { cause: err })));
     socket.on('close', () => this.#fail(undefined));
-    this.#heartbeat = setInterval(() => this.#tick(), opts.heartbeatInterval);
-    this.#heartbeat.unref();
+    this.#outbox = new Outbox(socket);
+    this.#heartbeat = new Heartbeat(opts.heartbeatInterval, opts.heartbeatTimeout, () => this.#send(encodeFrame(FrameType.PING, 0, 0)), (idle) => {
+      this.#host.log('warn', 'peer stopped answering; closing', { peer: this.peerLabel, idleMs: idle });
+      this.close(new MeshError('UNAVAILABLE', `peer ${this.peerLabel} stopped answering (${idle} ms)`));
+    });
     this.#send(encodeFrame(FrameType.HELLO, 0, 0, encodeJson(host.hello())));
   }
 
@@ -154,7 +144,7 @@ export class Connection {
     }
     const streamId = this.#allocStreamId();
     frame.writeUInt32BE(streamId, 6);
-    const promise = new Promise<Buffer>((resolve, reject) => this.#track(streamId, head.timeout, signal, resolve, reject));
+    const promise = new Promise<Buffer>((resolve, reject) => this.#pending.track(streamId, head.timeout, signal, resolve, reject));
     this.#send(frame);
     return promise;
   }
@@ -174,8 +164,7 @@ export class Connection {
     // before then rejects `reply` and must not also crash the process as an unhandled 'error'.
     body.readable.on('error', noop);
     const reply = new Promise<{ head: Buffer; body: Readable }>((resolve, reject) => {
-      this.#track(streamId, head.timeout, signal, (h) => resolve({ head: h, body: body.readable }), reject);
-      this.#pending.get(streamId)!.stream = body;
+      this.#pending.track(streamId, head.timeout, signal, (h) => resolve({ head: h, body: body.readable }), reject).stream = body;
     });
     this.#send(encodeRequest(streamId, head, 0, headBytes, Flags.STREAM));
     const out = this.#outflow(streamId);
@@ -228,7 +217,7 @@ export class Connection {
   /** Close the connection; calls still waiting fail with UNAVAILABLE. */
   close(reason?: MeshError): void {
     if (this.#state === 'closed') return;
-    this.#flush(); // replies gathered this iteration still go out before the end
+    this.#outbox.flush(); // replies gathered this iteration still go out before the end
     this.#fail(reason, true);
     this.socket.end();
     setTimeout(() => this.socket.destroy(), 1000).unref();
@@ -240,28 +229,9 @@ export class Connection {
     return id;
   }
 
-  #track(streamId: number, timeout: number, signal: AbortSignal | undefined, resolve: (b: Buffer) => void, reject: (e: MeshError) => void): void {
-    const call: PendingCall = {
-      resolve,
-      reject,
-      signal,
-      onAbort: undefined,
-      timer: setTimeout(this.#onDeadline, timeout, streamId, timeout),
-    };
-    if (signal) {
-      call.onAbort = () => this.#abandon(streamId, new MeshError('CANCELLED', 'call cancelled by the caller', { cause: signal.reason }));
-      signal.addEventListener('abort', call.onAbort, { once: true });
-    }
-    this.#pending.set(streamId, call);
-  }
-
-  // One function for every call's deadline timer (its arguments say which call): no closure per call.
-  readonly #onDeadline = (streamId: number, timeout: number) =>
-    this.#abandon(streamId, new MeshError('DEADLINE_EXCEEDED', `deadline exceeded after ${timeout} ms`));
-
   /** The caller gave up (deadline, abort): fail locally and tell the peer to stop working on it. */
   #abandon(streamId: number, err: MeshError): void {
-    const call = this.#settle(streamId);
+    const call = this.#pending.settle(streamId);
     if (!call) return;
     call.stream?.readable.destroy(err);
     this.#endOutflow(streamId, err);
@@ -269,69 +239,12 @@ export class Connection {
     this.#send(encodeFrame(FrameType.CANCEL, 0, streamId));
   }
 
-  #settle(streamId: number): PendingCall | undefined {
-    const call = this.#pending.get(streamId);
-    if (!call) return undefined;
-    this.#pending.delete(streamId);
-    clearTimeout(call.timer);
-    if (call.onAbort) call.signal!.removeEventListener('abort', call.onAbort);
-    return call;
-  }
-
-  /**
-   * Frames written while one event is handled (its callback and the promise jobs it starts)
-   * are gathered and leave in one write. The first such batch in a loop iteration goes out at
-   * once (nextTick: no added latency for a lone call); later batches in the same iteration wait
-   * for its end (setImmediate), so when many sockets' events each start a call (a gateway under
-   * load) they share one write instead of one syscall each. Small frames are concatenated
-   * (cheaper than a corked writev of many entries); large ones (stream data) go out as they
-   * are, after what was gathered before them.
-   */
   #send(buf: Buffer): boolean {
-    if (this.#state === 'closed') return false;
-    if (buf.length >= LARGE_WRITE) {
-      this.#flush();
-      return this.socket.write(buf);
-    }
-    this.#outbox.push(buf);
-    this.#outboxBytes += buf.length;
-    if (this.#outbox.length === 1) {
-      if (this.#flushedThisIteration) setImmediate(this.#flush);
-      else process.nextTick(this.#flush);
-    }
-    return !this.socket.writableNeedDrain;
-  }
-
-  #flushedThisIteration = false;
-  readonly #newIteration = () => {
-    this.#flushedThisIteration = false;
-  };
-
-  readonly #flush = () => {
-    const n = this.#outbox.length;
-    if (n === 0 || this.#state === 'closed') return;
-    const out = n === 1 ? this.#outbox[0] : Buffer.concat(this.#outbox, this.#outboxBytes);
-    this.#outbox = [];
-    this.#outboxBytes = 0;
-    this.socket.write(out);
-    if (!this.#flushedThisIteration) {
-      this.#flushedThisIteration = true;
-      setImmediate(this.#newIteration);
-    }
-  };
-
-  #tick(): void {
-    const idle = Date.now() - this.#lastReceived;
-    if (idle > this.#opts.heartbeatTimeout) {
-      this.#host.log('warn', 'peer stopped answering; closing', { peer: this.peerLabel, idleMs: idle });
-      this.close(new MeshError('UNAVAILABLE', `peer ${this.peerLabel} stopped answering (${idle} ms)`));
-    } else if (idle >= this.#opts.heartbeatInterval && this.#state !== 'closed') {
-      this.#send(encodeFrame(FrameType.PING, 0, 0));
-    }
+    return this.#outbox.send(buf);
   }
 
   #onData(chunk: Buffer): void {
-    this.#lastReceived = Date.now();
+    this.#heartbeat.received();
     let frames: Frame[];
     try {
       frames = this.#decoder.push(chunk);
@@ -478,7 +391,7 @@ export class Connection {
       call.resolve(f.body);
       return;
     }
-    const call = this.#settle(f.streamId);
+    const call = this.#pending.settle(f.streamId);
     if (!call) return; // a reply to a call we already gave up on
     if (f.flags & Flags.ERROR) {
       const err = decodeError(f.body);
@@ -497,7 +410,7 @@ export class Connection {
     if (call?.stream) {
       if (f.body.length > 0) call.stream.push(Buffer.from(f.body));
       if (end) {
-        this.#settle(f.streamId);
+        this.#pending.settle(f.streamId);
         call.stream.end();
       }
       return;
@@ -519,7 +432,7 @@ export class Connection {
       served.body?.readable.destroy(reason);
     }
     this.#endOutflow(f.streamId, reason);
-    const call = this.#settle(f.streamId);
+    const call = this.#pending.settle(f.streamId);
     if (call) {
       call.stream?.readable.destroy(reason);
       call.reject(reason);
@@ -530,11 +443,12 @@ export class Connection {
   #fail(err: MeshError | undefined, ending = false): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
-    clearInterval(this.#heartbeat);
+    this.#heartbeat.stop();
+    this.#outbox.close();
     const lost = err ?? new MeshError('UNAVAILABLE', `connection to ${this.peerLabel} lost`);
     for (const id of [...this.#outflows.keys()]) this.#endOutflow(id, lost);
-    for (const id of [...this.#pending.keys()]) {
-      const call = this.#settle(id)!;
+    for (const id of this.#pending.ids()) {
+      const call = this.#pending.settle(id)!;
       call.stream?.readable.destroy(lost);
       call.reject(new MeshError('UNAVAILABLE', lost.message, { cause: lost }));
     }
