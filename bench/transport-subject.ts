@@ -46,6 +46,7 @@ async function reach<T>(what: string, fn: () => Promise<T>): Promise<T> {
 
 // Counting under callgrind runs ~50x slower: a 3 s heartbeat would declare the peer dead.
 const meshLinks = process.argv[2] === 'count' ? { heartbeatInterval: 60_000, heartbeatTimeout: 600_000 } : {};
+const meshWait = process.argv[2] === 'count' ? 120_000 : 5000;
 
 /** A server interceptor that does nothing but pass the call on (the cost of the chain itself). */
 const passOn: ServerInterceptor = (_ctx, next) => next();
@@ -61,7 +62,7 @@ const meshWith = (interceptors: 'none' | 'server' | 'client' | 'both'): Setup =>
   const caller = new Mesh({ name: 'caller', nodes: [server.address!], ...meshLinks });
   if (interceptors === 'client' || interceptors === 'both') caller.use({ client: [passOnClient] });
   await caller.listen();
-  await caller.waitFor('greeter', 5000);
+  await caller.waitFor('greeter', meshWait);
   const g = greeterClient(caller);
   return { call: () => g.greet('Max'), close: async () => void (await caller.close(), await ms.stop()) };
 };
