@@ -8,6 +8,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Codec } from './codec.js';
 import { jsonCodec } from './codec.js';
 import { MeshError } from './errors.js';
+import { Failures } from './failures.js';
 
 export type Metadata = Record<string, string>;
 
@@ -73,7 +74,7 @@ export class CallContext {
         controller.abort(this.#abortReason);
       } else {
         if (this.deadline !== undefined) {
-          this.#timer = setTimeout(() => this.cancel(new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded')), this.remaining);
+          this.#timer = setTimeout(() => this.cancel(Failures.deadlineExceeded()), this.remaining);
           this.#timer.unref();
         }
         const ts = this.#transportSignal;
@@ -91,11 +92,19 @@ export class CallContext {
   }
 
   /** Abort the call (transport saw CANCEL, deadline, shutdown). Safe to call more than once. */
-  cancel(reason: MeshError = new MeshError('CANCELLED', 'call cancelled')): void {
+  cancel(reason: MeshError = Failures.cancelledByCaller()): void {
     if (this.#abortReason) return;
     this.#abortReason = reason;
     if (this.#timer) clearTimeout(this.#timer);
     this.#controller?.abort(reason);
+  }
+
+  /**
+   * The caller gave up on this call (a CANCEL frame, a gRPC cancel). Its own deadline timer and
+   * ours fire a few ms apart, so near the deadline that is DEADLINE_EXCEEDED, else CANCELLED.
+   */
+  cancelByCaller(): void {
+    this.cancel(this.remaining <= CALLER_DEADLINE_SLACK_MS ? Failures.deadlineExceeded() : Failures.cancelledByCaller());
   }
 
   /** Release the deadline timer once the call has finished. */
@@ -107,8 +116,10 @@ export class CallContext {
 
 /** What a transport's (or a caller's) abort means here: its MeshError, else CANCELLED. */
 function cancelledBy(reason: unknown): MeshError {
-  return reason instanceof MeshError ? reason : new MeshError('CANCELLED', 'call cancelled by the caller', { cause: reason });
+  return reason instanceof MeshError ? reason : Failures.cancelledByCaller(undefined, { cause: reason });
 }
+
+const CALLER_DEADLINE_SLACK_MS = 20;
 
 const storage = new AsyncLocalStorage<CallContext>();
 

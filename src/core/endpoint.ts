@@ -6,6 +6,7 @@
  */
 import { CallContext, runWithContext } from './context.js';
 import { MeshError } from './errors.js';
+import { Failures } from './failures.js';
 
 export interface Endpoint {
   handle(ctx: CallContext, payload: Uint8Array): Promise<Uint8Array> | Uint8Array;
@@ -51,13 +52,13 @@ export class Dispatcher {
     let services = this.#namespaces.get(info.namespace);
     if (!services) {
       if (!createNamespace) {
-        throw new MeshError('FAILED_PRECONDITION', `namespace "${info.namespace}" is not registered`);
+        throw Failures.namespaceNotRegistered({ namespace: info.namespace });
       }
       services = new Map();
       this.#namespaces.set(info.namespace, services);
     }
     if (services.has(info.name)) {
-      throw new MeshError('ALREADY_EXISTS', `service "${info.namespace}/${info.name}" is already registered`);
+      throw Failures.serviceExists({ key: `${info.namespace}/${info.name}` });
     }
     services.set(info.name, { info, endpoint });
   }
@@ -93,7 +94,7 @@ export class Dispatcher {
 }
 
 function unknownService(ctx: CallContext): MeshError {
-  return new MeshError('NOT_FOUND', `unknown service "${ctx.service}"${ctx.namespace === DEFAULT_NAMESPACE ? '' : ` in namespace "${ctx.namespace}"`}`);
+  return Failures.unknownService({ service: ctx.service, namespace: ctx.namespace });
 }
 
 /** fn inside ctx as one promise layer (this is on every call's path), sync throws included. */

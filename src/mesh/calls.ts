@@ -5,6 +5,7 @@
  * call), so starting a call allocates no closure for it.
  */
 import { MeshError } from '../core/errors.js';
+import { Failures } from '../core/failures.js';
 import type { Inflow } from './flow.js';
 
 export interface PendingCall {
@@ -40,7 +41,7 @@ export class CallTable {
   track(streamId: number, timeout: number, signal: AbortSignal | undefined, resolve: (b: Buffer) => void, reject: (e: MeshError) => void): PendingCall {
     const call: PendingCall = { resolve, reject, signal, onAbort: undefined, timer: setTimeout(this.#onDeadline, timeout, streamId, timeout) };
     if (signal) {
-      call.onAbort = () => this.#onGiveUp(streamId, new MeshError('CANCELLED', 'call cancelled by the caller', { cause: signal.reason }));
+      call.onAbort = () => this.#onGiveUp(streamId, Failures.cancelledByCaller(undefined, { cause: signal.reason }));
       signal.addEventListener('abort', call.onAbort, { once: true });
     }
     this.#calls.set(streamId, call);
@@ -48,7 +49,7 @@ export class CallTable {
   }
 
   readonly #onDeadline = (streamId: number, timeout: number) =>
-    this.#onGiveUp(streamId, new MeshError('DEADLINE_EXCEEDED', `deadline exceeded after ${timeout} ms`));
+    this.#onGiveUp(streamId, Failures.deadlineExceeded({ afterMs: timeout }));
 
   /** Stop tracking a call (its timer and abort listener go) and hand it back, if it was pending. */
   settle(streamId: number): PendingCall | undefined {

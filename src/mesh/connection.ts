@@ -14,6 +14,7 @@ import type { Readable } from 'node:stream';
 import { codecById } from '../core/codec.js';
 import { CallContext } from '../core/context.js';
 import { MeshError } from '../core/errors.js';
+import { Failures } from '../core/failures.js';
 import type { StreamReply } from '../core/stream.js';
 import type { Reply } from '../pipeline/inbound.js';
 import { encodeFrame, Flags, FrameType, HEADER_SIZE, type Frame } from './wire/frame.js';
@@ -103,7 +104,7 @@ export class Connection {
     this.#outbox = new Outbox(socket);
     this.#heartbeat = new Heartbeat(opts.heartbeatInterval, opts.heartbeatTimeout, () => this.#send(encodeFrame(FrameType.PING, 0, 0)), (idle) => {
       this.#host.log('warn', 'peer stopped answering; closing', { peer: this.peerLabel, idleMs: idle });
-      this.close(new MeshError('UNAVAILABLE', `peer ${this.peerLabel} stopped answering (${idle} ms)`));
+      this.close(Failures.peerSilent({ peer: this.peerLabel, idleMs: idle }));
     });
     this.#send(encodeFrame(FrameType.HELLO, 0, 0, encodeJson(host.hello())));
   }
@@ -130,16 +131,14 @@ export class Connection {
   /** Send a call; `names` is the cached encoding of the target's names (see encodeNames). */
   request(head: RequestHead, codecId: number, payload: Uint8Array, signal?: AbortSignal, names?: Buffer): Promise<Buffer> {
     if (this.#state !== 'open') {
-      return Promise.reject(new MeshError('UNAVAILABLE', `connection to ${this.peerLabel} is closed`, { notProcessed: true }));
+      return Promise.reject(Failures.linkClosed({ peer: this.peerLabel }));
     }
     const limit = this.peer!.maxFrame;
     const frame = encodeRequest(0, head, codecId, payload, 0, names);
     const size = frame.length - HEADER_SIZE;
     if (size > limit) {
       return Promise.reject(
-        new MeshError('RESOURCE_EXHAUSTED', `request of ${size} bytes exceeds the frame limit of ${limit} bytes`, {
-          details: { size, limit },
-        }),
+        Failures.requestTooLarge({ size, limit }, { details: { size, limit } })
       );
     }
     const streamId = this.#allocStreamId();
@@ -155,7 +154,7 @@ export class Connection {
    */
   openStream(head: RequestHead, headBytes: Uint8Array, signal?: AbortSignal): { write(chunk: Uint8Array): Promise<void>; end(): Promise<void>; reply: Promise<{ head: Buffer; body: Readable }> } {
     if (this.#state !== 'open') {
-      const err = new MeshError('UNAVAILABLE', `connection to ${this.peerLabel} is closed`, { notProcessed: true });
+      const err = Failures.linkClosed({ peer: this.peerLabel });
       return { write: () => Promise.reject(err), end: () => Promise.reject(err), reply: Promise.reject(err) };
     }
     const streamId = this.#allocStreamId();
@@ -236,7 +235,7 @@ export class Connection {
     call.stream?.readable.destroy(err);
     this.#endOutflow(streamId, err);
     call.reject(err);
-    this.#send(encodeFrame(FrameType.CANCEL, 0, streamId));
+    this.#send(encodeFrame(FrameType.CANCEL, 0, streamId, encodeError(err)));
   }
 
   #send(buf: Buffer): boolean {
@@ -266,7 +265,7 @@ export class Connection {
   #protocolError(err: Error): void {
     const pe = err instanceof ProtocolError ? err : new ProtocolError(err.message);
     this.#host.log('warn', 'closing connection after a protocol error', { peer: this.peerLabel, error: pe.message });
-    this.close(new MeshError('UNAVAILABLE', `connection to ${this.peerLabel} closed: ${pe.message}`, { cause: pe }));
+    this.close(Failures.linkLost({ peer: this.peerLabel, why: pe.message }, { cause: pe }));
   }
 
   #onFrame(f: Frame): void {
@@ -348,9 +347,7 @@ export class Connection {
     this.#served.delete(streamId);
     const limit = this.peer!.maxFrame;
     if (result && result.length > limit) {
-      err = new MeshError('RESOURCE_EXHAUSTED', `reply of ${result.length} bytes exceeds the caller's frame limit of ${limit} bytes`, {
-        details: { size: result.length, limit },
-      });
+      err = Failures.replyTooLarge({ size: result.length, limit }, { details: { size: result.length, limit } });
     }
     if (err) {
       this.#send(encodeFrame(FrameType.RESPONSE, Flags.ERROR, streamId, encodeError(err)));
@@ -424,7 +421,8 @@ export class Connection {
   }
 
   #onCancel(f: Frame): void {
-    const reason = f.type === FrameType.RESET && f.body.length > 0 ? decodeError(f.body) : new MeshError('CANCELLED', 'call cancelled by the caller');
+    // CANCEL says why when it has a body (the caller's deadline, or its abort); RESET always may.
+    const reason = f.body.length > 0 ? decodeError(f.body) : Failures.cancelledByCaller();
     const served = this.#served.get(f.streamId);
     if (served) {
       this.#served.delete(f.streamId);
@@ -445,7 +443,7 @@ export class Connection {
     this.#state = 'closed';
     this.#heartbeat.stop();
     this.#outbox.close();
-    const lost = err ?? new MeshError('UNAVAILABLE', `connection to ${this.peerLabel} lost`);
+    const lost = err ?? Failures.linkLost({ peer: this.peerLabel });
     for (const id of [...this.#outflows.keys()]) this.#endOutflow(id, lost);
     for (const id of this.#pending.ids()) {
       const call = this.#pending.settle(id)!;
@@ -453,7 +451,7 @@ export class Connection {
       call.reject(new MeshError('UNAVAILABLE', lost.message, { cause: lost }));
     }
     for (const { ctx, body } of this.#served.values()) {
-      ctx.cancel(new MeshError('CANCELLED', 'the caller disconnected'));
+      ctx.cancel(Failures.callerDisconnected());
       body?.readable.destroy();
     }
     this.#served.clear();

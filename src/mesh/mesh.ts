@@ -13,6 +13,7 @@ import { codecByName, type Codec } from '../core/codec.js';
 import { CallContext } from '../core/context.js';
 import { DEFAULT_NAMESPACE, type ServiceInfo } from '../core/endpoint.js';
 import { MeshError } from '../core/errors.js';
+import { Failures } from '../core/failures.js';
 import { waitForServices, type MeshNode, type NodeCapabilities, type Publishable, type ServiceView } from '../core/node.js';
 import { resolveLinkSecurity, type LinkSecurity, type PeerIdentity } from '../security/link.js';
 import { registerPublished } from '../service/describe.js';
@@ -140,7 +141,7 @@ export class Mesh implements MeshNode {
   }
 
   call(target: CallTarget, payload: Uint8Array, options?: CallOptions): Promise<Uint8Array> {
-    if (this.#state === 'closed') return Promise.reject(new MeshError('UNAVAILABLE', 'this mesh node is closed'));
+    if (this.#state === 'closed') return Promise.reject(Failures.nodeClosed({ why: 'this mesh node is closed' }));
     return this.#outbound.call(target, payload, options, this.#send);
   }
 
@@ -165,7 +166,7 @@ export class Mesh implements MeshNode {
         if (!mayRetry(err, attempt)) throw err;
         (excluded ??= new Set()).add(inst.id);
         head.timeout = deadline - Date.now();
-        if (head.timeout <= 0) throw new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded while retrying', { cause: err });
+        if (head.timeout <= 0) throw Failures.deadlineWhileRetrying(undefined, { cause: err });
       }
     }
   };
@@ -288,7 +289,7 @@ export class Mesh implements MeshNode {
   #streamEndpoint(head: Uint8Array) {
     return (ctx: CallContext, body: Readable): Promise<StreamReply> => {
       const endpoint = this.#streamEndpoints.get(serviceKey(ctx.namespace, ctx.service));
-      if (!endpoint) return Promise.reject(new MeshError('NOT_FOUND', `service "${ctx.service}" publishes no stream endpoint`));
+      if (!endpoint) return Promise.reject(Failures.noStreamEndpoint({ service: ctx.service }));
       return endpoint.handleStream(ctx, head, body);
     };
   }
@@ -316,9 +317,9 @@ export class Mesh implements MeshNode {
     if (excluded) instances = instances.filter((i) => !excluded.has(i.id));
     if (instances.length === 0) {
       if (this.#membership.wasSeen(namespace, service)) {
-        throw new MeshError('UNAVAILABLE', `no live instance of service "${service}"`, { notProcessed: true });
+        throw Failures.noLiveInstance({ service });
       }
-      throw new MeshError('NOT_FOUND', `no service named "${service}" in the cluster`);
+      throw Failures.serviceNotInCluster({ service });
     }
     const ctx = { service, stickyKey };
     return stickyKey !== undefined ? this.#sticky.select(instances, ctx) : this.#strategy.select(instances, ctx);

@@ -10,6 +10,7 @@
 import type { CallContext } from '../core/context.js';
 import { Dispatcher } from '../core/endpoint.js';
 import { MeshError } from '../core/errors.js';
+import { Failures } from '../core/failures.js';
 import { InFlight } from './inflight.js';
 import { composeServer, type Serve, type ServerInterceptor } from './interceptor.js';
 
@@ -93,7 +94,7 @@ export class Inbound {
   #run<I, O>(fn: Serve<I, O>, ctx: CallContext, input: I, reply: Reply<O>): void {
     if (ctx.deadline !== undefined && ctx.deadline <= Date.now()) {
       ctx.finish();
-      void reply(new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded before the call reached the handler'), undefined);
+      void reply(Failures.deadlineOnArrival(), undefined);
       return;
     }
     this.#inflight.enter();

@@ -7,6 +7,7 @@
  */
 import { deadlineOf, type CallOptions, type CallTarget } from '../core/caller.js';
 import { MeshError } from '../core/errors.js';
+import { Failures } from '../core/failures.js';
 import { runClientChain, optionsAfter, type ClientInterceptor } from './interceptor.js';
 
 /** Deadline of a call whose options set none, in every transport and the gateway. */
@@ -19,9 +20,9 @@ const NO_OPTIONS: CallOptions = Object.freeze({});
 
 /** The absolute deadline of a call starting now, or the notProcessed error that stops it before it is sent. */
 export function startDeadline(options: CallOptions | undefined, defaultTimeout: number, now = Date.now()): number {
-  if (options?.signal?.aborted) throw new MeshError('CANCELLED', 'call cancelled before it started', { notProcessed: true });
+  if (options?.signal?.aborted) throw Failures.cancelledBeforeStart();
   const deadline = deadlineOf(options, now) ?? now + defaultTimeout;
-  if (deadline <= now) throw new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded before the call started', { notProcessed: true });
+  if (deadline <= now) throw Failures.deadlineBeforeStart();
   return deadline;
 }
 

@@ -7,9 +7,9 @@
  * `inbound` is the shared inbound path (pipeline/inbound.ts): a subclass translates its wire
  * into `inbound.serve(ctx, payload, reply)` and drains with `inbound.drain(timeout)`.
  */
+import { Failures } from '../core/failures.js';
 import type { CallContext } from '../core/context.js';
 import type { Dispatcher, Endpoint, ServiceInfo } from '../core/endpoint.js';
-import { MeshError } from '../core/errors.js';
 import { Inbound } from './inbound.js';
 import type { ServerInterceptor } from './interceptor.js';
 
@@ -43,13 +43,13 @@ export const DEFAULT_STOP_TIMEOUT = 10_000;
 /** The container's namespace rules, shared by every Server (DispatchServer, MeshServer). */
 export function checkNamespace(namespace: string): void {
   if (typeof namespace !== 'string' || namespace.length === 0) {
-    throw new MeshError('INVALID_ARGUMENT', 'a namespace must be a non-empty string');
+    throw Failures.emptyNamespace();
   }
 }
 
 export function checkRegistered(registered: boolean, namespace: string, service: string): void {
   if (!registered) {
-    throw new MeshError('FAILED_PRECONDITION', `cannot register service "${service}": namespace "${namespace}" is not registered (call registerNamespace("${namespace}") first)`);
+    throw Failures.namespaceNotRegistered({ namespace, service });
   }
 }
 
@@ -79,7 +79,7 @@ export abstract class DispatchServer implements Server {
   registerService(namespace: string, service: string, endpoint: Endpoint | EndpointFn, info: Partial<ServiceInfo> = {}): void {
     checkRegistered(this.dispatcher.hasNamespace(namespace), namespace, service);
     if (typeof service !== 'string' || service.length === 0) {
-      throw new MeshError('INVALID_ARGUMENT', 'a service name must be a non-empty string');
+      throw Failures.emptyServiceName();
     }
     const full: ServiceInfo = { ...info, namespace, name: service };
     const ep = toEndpoint(endpoint);

@@ -6,6 +6,7 @@
 import type { CallContext } from '../core/context.js';
 import { DEFAULT_NAMESPACE, type Endpoint, type ServiceInfo } from '../core/endpoint.js';
 import { MeshError } from '../core/errors.js';
+import { Failures } from '../core/failures.js';
 import type { MethodSpec, ServiceSpec } from '../core/spec.js';
 
 export interface ServiceHandler<T = unknown> {
@@ -33,7 +34,7 @@ export function createHandler<T>(spec: ServiceSpec<T>, impl: T): ServiceHandler<
 
   const methodOf = (ctx: CallContext): BoundMethod => {
     const method = bound.get(ctx.method);
-    if (!method) throw new MeshError('UNIMPLEMENTED', `service "${spec.name}" has no method "${ctx.method}"`);
+    if (!method) throw Failures.unknownMethod({ service: spec.name, method: ctx.method });
     return method;
   };
 

@@ -12,6 +12,7 @@ import { deadlineOf, type CallOptions, type CallTarget } from '../../core/caller
 import { codecByName, type Codec, type CodecName } from '../../core/codec.js';
 import { DEFAULT_NAMESPACE } from '../../core/endpoint.js';
 import { MeshError } from '../../core/errors.js';
+import { Failures } from '../../core/failures.js';
 import { OutboundCaller } from '../../pipeline/caller.js';
 import { writeMetadata } from '../../pipeline/metadata.js';
 import { DEFAULT_TIMEOUT } from '../../pipeline/outbound.js';
@@ -137,8 +138,8 @@ export class AmqpClient extends OutboundCaller {
     const correlationId = randomUUID();
     const queue = queueOf(this.#prefix, target.namespace ?? DEFAULT_NAMESPACE);
     const reply = await new Promise<ConsumeMessage>((resolve, reject) => {
-      const timer = setTimeout(() => fail(new MeshError('DEADLINE_EXCEEDED', `deadline exceeded calling "${target.service}.${target.method}"`)), deadline - Date.now());
-      const onAbort = () => fail(new MeshError('CANCELLED', 'call cancelled'));
+      const timer = setTimeout(() => fail(Failures.deadlineExceeded({ target: `${target.service}.${target.method}` })), deadline - Date.now());
+      const onAbort = () => fail(Failures.cancelledByCaller());
       const done = () => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);

@@ -11,6 +11,7 @@ import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { codecByName, type CodecName } from '../../core/codec.js';
 import { CallContext } from '../../core/context.js';
 import { MeshError } from '../../core/errors.js';
+import { Failures } from '../../core/failures.js';
 import { deadlineFromEpoch, headerText, readMetadata } from '../../pipeline/metadata.js';
 import { DEFAULT_STOP_TIMEOUT, DispatchServer, type StopOptions } from '../../pipeline/server.js';
 import { Link } from './link.js';
@@ -52,7 +53,7 @@ export class AmqpServer extends DispatchServer {
   }
 
   async start(): Promise<void> {
-    if (this.#link) throw new MeshError('FAILED_PRECONDITION', 'AMQP server already started');
+    if (this.#link) throw Failures.alreadyStarted({ what: 'AMQP server' });
     this.#stopping = false;
     this.#link = new Link({
       url: this.#o.url,

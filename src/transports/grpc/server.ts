@@ -14,6 +14,7 @@ import { codecByName, type CodecName } from '../../core/codec.js';
 import { CallContext, type Metadata } from '../../core/context.js';
 import { DEFAULT_NAMESPACE } from '../../core/endpoint.js';
 import { MeshError } from '../../core/errors.js';
+import { Failures } from '../../core/failures.js';
 import { readMetadata } from '../../pipeline/metadata.js';
 import { DEFAULT_STOP_TIMEOUT, DispatchServer, type StopOptions } from '../../pipeline/server.js';
 import { Health } from './health.js';
@@ -34,10 +35,7 @@ export interface GrpcServerOptions {
   channelOptions?: ChannelOptions;
 }
 
-const CANCELLED = () => new MeshError('CANCELLED', 'the caller cancelled the call');
-const DEADLINE = () => new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded');
-/** grpc-js's deadline timer and ours may fire a few ms apart. */
-const DEADLINE_SLACK_MS = 20;
+
 
 export class GrpcServer extends DispatchServer {
   readonly #options: GrpcServerOptions;
@@ -62,7 +60,7 @@ export class GrpcServer extends DispatchServer {
   }
 
   async start(): Promise<void> {
-    if (this.#server) throw new MeshError('FAILED_PRECONDITION', 'gRPC server already started');
+    if (this.#server) throw Failures.alreadyStarted({ what: 'gRPC server' });
     const server = new GrpcJsServer(this.#options.channelOptions);
     server.addService(messageServiceDefinition, { Command: this.#command });
     server.addService(healthServiceDefinition, this.health.implementation());
@@ -158,8 +156,8 @@ export class GrpcServer extends DispatchServer {
 
   /** Cancel ctx when the client cancels; the returned function ends the watch when the call ends. */
   #watch(call: ServerUnaryCall<unknown, unknown>, ctx: CallContext): () => void {
-    // grpc-js reports its own deadline timer as a cancel too: call that what it is.
-    const onCancel = () => ctx.cancel(ctx.remaining <= DEADLINE_SLACK_MS ? DEADLINE() : CANCELLED());
+    // grpc-js reports its own deadline timer as a cancel too: cancelByCaller names it.
+    const onCancel = () => ctx.cancelByCaller();
     call.once('cancelled', onCancel);
     return () => {
       call.off('cancelled', onCancel);

@@ -9,6 +9,7 @@
 import { Kafka, type Consumer, type EachMessagePayload, type Producer } from 'kafkajs';
 import { CallContext } from '../../core/context.js';
 import { MeshError } from '../../core/errors.js';
+import { Failures } from '../../core/failures.js';
 import { DEFAULT_STOP_TIMEOUT, DispatchServer, type StopOptions } from '../../pipeline/server.js';
 import { H_ERROR, deadLetterTopicOf, fromKafkaMessage, nextOffset, topicOf } from './wire.js';
 
@@ -48,7 +49,7 @@ export class KafkaServer extends DispatchServer {
   }
 
   async start(): Promise<void> {
-    if (this.#consumer) throw new MeshError('FAILED_PRECONDITION', 'Kafka server already started');
+    if (this.#consumer) throw Failures.alreadyStarted({ what: 'Kafka server' });
     if (this.#namespaces.length === 0) throw new MeshError('FAILED_PRECONDITION', 'no namespaces registered: nothing to consume');
     const kafka = this.#o.kafka ?? new Kafka({ clientId: this.#o.clientId ?? 'meshrpc', brokers: this.#o.brokers ?? brokersFromEnv() });
     const consumer = kafka.consumer({ groupId: this.#o.groupId ?? 'meshrpc' });

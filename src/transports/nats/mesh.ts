@@ -13,6 +13,7 @@ import type { CallOptions, CallTarget } from '../../core/caller.js';
 import { codecByName, type Codec, type CodecName } from '../../core/codec.js';
 import { DEFAULT_NAMESPACE, type ServiceInfo } from '../../core/endpoint.js';
 import { MeshError } from '../../core/errors.js';
+import { Failures } from '../../core/failures.js';
 import { waitForServices, type MemberSummary, type MeshNode, type NodeCapabilities, type Publishable, type ServiceView } from '../../core/node.js';
 import type { OpenedStream, StreamEndpoint } from '../../core/stream.js';
 import { registerPublished } from '../../service/describe.js';
@@ -208,7 +209,7 @@ export class NatsMesh implements MeshNode {
 
   call(target: CallTarget, payload: Uint8Array, options?: CallOptions): Promise<Uint8Array> {
     if (!this.#nc || this.#state === 'closed') {
-      return Promise.reject(new MeshError('UNAVAILABLE', this.#state === 'new' ? 'call listen() first' : 'this node is closed', { notProcessed: true }));
+      return Promise.reject(Failures.nodeClosed({ why: this.#state === 'new' ? 'call listen() first' : undefined }));
     }
     return this.#outbound.call(target, payload, options, this.#send);
   }
@@ -228,7 +229,7 @@ export class NatsMesh implements MeshNode {
       return await natsRequest(nc, subject, payload, options, deadline, this.codec);
     } catch (err) {
       if (err instanceof MeshError && err.code === 'UNAVAILABLE' && err.notProcessed && this.#table.instances(target.service, namespace).length === 0) {
-        throw new MeshError('NOT_FOUND', `no service named "${target.service}" in the cluster`, { cause: err, notProcessed: true });
+        throw Failures.serviceNotInCluster({ service: target.service }, { cause: err, notProcessed: true });
       }
       throw err;
     }

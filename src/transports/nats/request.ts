@@ -8,6 +8,7 @@ import { errors as natsErrors, type NatsConnection } from '@nats-io/transport-no
 import type { CallOptions } from '../../core/caller.js';
 import type { Codec } from '../../core/codec.js';
 import { MeshError } from '../../core/errors.js';
+import { Failures } from '../../core/failures.js';
 import { mayRetry } from '../../pipeline/outbound.js';
 import { NatsRequester } from './requester.js';
 import { errorOfReply, requestHeaders } from './wire.js';
@@ -24,10 +25,7 @@ export async function natsRequest(
   const signal = options.signal;
   const max = nc.info?.max_payload;
   if (max !== undefined && payload.length > max) {
-    throw new MeshError('RESOURCE_EXHAUSTED', `payload of ${payload.length} bytes exceeds the NATS server's max_payload of ${max} bytes`, {
-      notProcessed: true,
-      details: { size: payload.length, max },
-    });
+    throw Failures.requestTooLarge({ size: payload.length, limit: max, what: "the NATS server's max_payload" }, { notProcessed: true, details: { size: payload.length, max } });
   }
   const codecName = options.codec ?? codec.name;
   let reply;
@@ -35,7 +33,7 @@ export async function natsRequest(
   // backoff bridges a restarting or re-subscribing server (bounded by the deadline).
   for (let attempt = 0; ; attempt++) {
     const left = deadline - Date.now();
-    if (left <= 0) throw new MeshError('DEADLINE_EXCEEDED', `deadline exceeded calling "${subject}"`);
+    if (left <= 0) throw Failures.deadlineExceeded({ target: subject });
     try {
       reply = await NatsRequester.of(nc).request(subject, payload, requestHeaders(left, codecName, options.metadata), left, signal);
       break;
@@ -58,7 +56,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => {
       clearTimeout(timer);
-      reject(new MeshError('CANCELLED', 'call cancelled'));
+      reject(Failures.cancelledByCaller());
     }, { once: true });
   });
 }
@@ -73,7 +71,7 @@ export function mapNatsError(err: unknown, subject: string): MeshError {
   if (has(natsErrors.NoRespondersError) || (e instanceof natsErrors.RequestError && e.isNoResponders())) {
     return new MeshError('UNAVAILABLE', `no instance is serving "${subject}"`, { cause: err, notProcessed: true });
   }
-  if (has(natsErrors.TimeoutError)) return new MeshError('DEADLINE_EXCEEDED', `deadline exceeded calling "${subject}"`, { cause: err });
+  if (has(natsErrors.TimeoutError)) return Failures.deadlineExceeded({ target: subject }, { cause: err });
   if (chain.some((c) => /max_payload/i.test(c.message))) {
     return new MeshError('RESOURCE_EXHAUSTED', `payload exceeds the NATS server's max_payload: ${e.message}`, { cause: err, notProcessed: true });
   }

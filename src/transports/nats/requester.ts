@@ -7,6 +7,7 @@
  */
 import { createInbox, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import { MeshError } from '../../core/errors.js';
+import { Failures } from '../../core/failures.js';
 
 interface Pending {
   subject: string;
@@ -53,12 +54,12 @@ export class NatsRequester {
         subject,
         resolve,
         reject,
-        timer: setTimeout(() => this.#settle(token, new MeshError('DEADLINE_EXCEEDED', `deadline exceeded calling "${subject}"`)), timeoutMs),
+        timer: setTimeout(() => this.#settle(token, Failures.deadlineExceeded({ target: subject })), timeoutMs),
         signal,
         onAbort: undefined,
       };
       if (signal) {
-        pending.onAbort = () => this.#settle(token, new MeshError('CANCELLED', 'call cancelled', { cause: signal.reason }));
+        pending.onAbort = () => this.#settle(token, Failures.cancelledByCaller(undefined, { cause: signal.reason }));
         signal.addEventListener('abort', pending.onAbort, { once: true });
       }
       this.#pending.set(token, pending);

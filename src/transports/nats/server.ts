@@ -7,6 +7,7 @@
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { Endpoint, ServiceInfo } from '../../core/endpoint.js';
 import { MeshError } from '../../core/errors.js';
+import { Failures } from '../../core/failures.js';
 import { DEFAULT_STOP_TIMEOUT, DispatchServer, type StopOptions } from '../../pipeline/server.js';
 import { serveMsg } from './serve.js';
 import { DEFAULT_PREFIX, queueOf, serviceWildcard } from './wire.js';
@@ -43,7 +44,7 @@ export class NatsServer extends DispatchServer {
   }
 
   async start(): Promise<void> {
-    if (this.#running) throw new MeshError('FAILED_PRECONDITION', 'NATS server already started');
+    if (this.#running) throw Failures.alreadyStarted({ what: 'NATS server' });
     if (this.#options.connection) this.#nc = this.#options.connection;
     else {
       this.#nc = await connect({
