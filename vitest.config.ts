@@ -10,6 +10,7 @@ export default defineConfig({
     alias: Object.entries({
       meshrpc: 'src/index.ts',
       'meshrpc/runtime': 'src/runtime/index.ts',
+      'meshrpc/transport': 'src/pipeline/index.ts',
       'meshrpc/gateway': 'src/gateway/index.ts',
       'meshrpc/grpc': 'src/transports/grpc/index.ts',
       'meshrpc/nats': 'src/transports/nats/index.ts',
