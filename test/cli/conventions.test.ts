@@ -131,11 +131,11 @@ describe('meshrpc expose', () => {
   });
 
   it("--check's hint repeats every flag it was given, and running it makes the check pass", async () => {
-    const flags = ['--proto', '--out', 'gen', '-P', 'hello', '-M', 'Greeter', '--interface', 'GreeterService', '--runtime', 'meshrpc/runtime'];
+    const flags = ['--proto', '--out', 'gen', '-P', 'hello', '-M', 'Greeter', '--interface', 'GreeterService', '--runtime', 'meshrpc'];
     const stale = await meshrpc(['expose', '--check', 'src/greeter/service.ts', ...flags], project);
     expect(stale.code).toBe(1);
     const hint = lines(stale.stderr).find((l) => l.startsWith('Regenerate with: '));
-    expect(hint).toBe('Regenerate with: meshrpc expose -y src/greeter/service.ts -P hello -M Greeter --interface GreeterService --out gen --proto --runtime meshrpc/runtime');
+    expect(hint).toBe('Regenerate with: meshrpc expose -y src/greeter/service.ts -P hello -M Greeter --interface GreeterService --out gen --proto --runtime meshrpc');
 
     const regenerate = hint!.slice('Regenerate with: meshrpc '.length).split(' ');
     expect((await meshrpc(regenerate, project)).code).toBe(0);
