@@ -24,7 +24,8 @@ function raw(request: string | Buffer[]): Promise<string> {
     const socket = connect({ host, port: Number(port) });
     let got = '';
     socket.on('data', (d) => (got += d));
-    socket.once('error', reject);
+    // The server may answer (413) and close while we are still sending: EPIPE then is expected.
+    socket.once('error', (err) => (got ? resolve(got) : reject(err)));
     socket.once('close', () => resolve(got));
     const timer = setTimeout(() => socket.destroy(), 5000);
     socket.once('close', () => clearTimeout(timer));
