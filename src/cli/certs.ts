@@ -13,6 +13,7 @@ import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMeshError } from '../core/errors.js';
 import { splitList } from '../mesh/config.js';
+import { spiffeUrisOf } from '../security/identity.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from './errors.js';
 import type { CliIO } from './io.js';
 
@@ -58,7 +59,7 @@ async function writePair(dir: string, base: string, pair: { cert: string; key: s
 
 function describe(certPem: string): string {
   const cert = new X509Certificate(certPem);
-  const uri = cert.subjectAltName?.match(/URI:(\S+?)(,|$)/)?.[1] ?? cert.subject;
+  const uri = spiffeUrisOf(cert)[0] ?? cert.subject;
   return `${uri}, valid until ${new Date(cert.validTo).toISOString()}`;
 }
 

@@ -15,7 +15,7 @@ import { DEFAULT_NAMESPACE, type ServiceInfo } from '../core/endpoint.js';
 import { MeshError } from '../core/errors.js';
 import { Failures } from '../core/failures.js';
 import { waitForServices, type MeshNode, type NodeCapabilities, type Publishable, type ServiceView } from '../core/node.js';
-import { resolveLinkSecurity, type LinkSecurity, type PeerIdentity } from '../security/link.js';
+import { resolveLinkSecurity, type LinkSecurity } from '../security/link.js';
 import { registerPublished } from '../service/describe.js';
 import { Rendezvous, strategyByName, type Strategy } from '../pipeline/balancer.js';
 import { Inbound, type Reply } from '../pipeline/inbound.js';
@@ -56,10 +56,6 @@ export class Mesh implements MeshNode {
   #gossipScheduled = false;
   #address: string | undefined;
   #links: LinkSecurity | undefined;
-  /** The identity each link's peer proved with its certificate (TLS links only). */
-  readonly #peerIdentities = new WeakMap<Connection, NonNullable<PeerIdentity>>();
-  /** Plaintext dials refused by policy, logged once each. */
-  readonly #refusedDials = new Set<string>();
 
   constructor(options: MeshOptions) {
     this.options = resolveOptions(options);
@@ -367,7 +363,7 @@ export class Mesh implements MeshNode {
   async #startServer(where: string | number): Promise<void> {
     const { host, port } = typeof where === 'number' ? { host: '0.0.0.0', port: where } : parseHostPort(where);
     this.#links!.assertCanListen(host);
-    const server = this.#links!.createServer((socket, peer) => this.#accept(socket, peer));
+    const server = this.#links!.createServer((socket) => this.#accept(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -389,13 +385,12 @@ export class Mesh implements MeshNode {
         : this.#address;
   }
 
-  #accept(socket: Socket, peer: PeerIdentity): void {
+  #accept(socket: Socket): void {
     if (this.#state !== 'running') {
       socket.destroy();
       return;
     }
     const conn = this.#newConnection(socket, false);
-    if (peer) this.#peerIdentities.set(conn, peer);
     this.#handshakes.set(conn, () => {});
   }
 
@@ -411,17 +406,15 @@ export class Mesh implements MeshNode {
     try {
       this.#links!.assertCanDial(host);
     } catch (err) {
-      if (!this.#refusedDials.has(addr)) this.#log('error', 'not dialling a peer over plaintext beyond loopback', { addr, error: (err as Error).message });
-      this.#refusedDials.add(addr);
-      return Promise.resolve({ ok: false, reason: 'a plaintext link beyond loopback is refused (configure TLS: docs/SECURITY.md)' });
+      // The dialer warns about a seed with this reason, at its own bounded rate.
+      return Promise.resolve({ ok: false, reason: (err as Error).message });
     }
     return new Promise((resolve) => {
       const { connectTimeout } = this.options;
       let reason = 'the connection closed';
       let timedOut = false;
-      const socket = this.#links!.connect(host, port, (linked, peer) => {
+      const socket = this.#links!.connect(host, port, (linked) => {
         const conn = this.#newConnection(linked, true, addr);
-        if (peer) this.#peerIdentities.set(conn, peer);
         this.#handshakes.set(conn, (ok, why) => {
           clearTimeout(timer);
           resolve(ok ? { ok: true } : { ok: false, reason: timedOut ? reason : (why ?? reason) });

@@ -10,7 +10,7 @@ import 'reflect-metadata';
 import { webcrypto, X509Certificate as NodeX509 } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { MeshError } from '../core/errors.js';
-import { formatIdentity, parseTrustDomain } from './identity.js';
+import { formatIdentity, parseTrustDomain, spiffeUrisOf } from './identity.js';
 
 const subtle = webcrypto.subtle;
 const ECDSA = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
@@ -66,7 +66,8 @@ async function importKey(pem: string): Promise<CryptoKey> {
 
 /** The CA's trust domain, read back from its own URI SAN. */
 export function caTrustDomain(caCert: string): string {
-  const uri = new NodeX509(caCert).subjectAltName?.match(/URI:spiffe:\/\/([^/,\s]+)/)?.[1];
+  // A CA names its trust domain alone: spiffe://<trust domain>, with no path.
+  const uri = spiffeUrisOf(new NodeX509(caCert)).map((u) => /^spiffe:\/\/([^/]+)$/.exec(u)?.[1]).find(Boolean);
   if (!uri) throw new MeshError('INVALID_ARGUMENT', 'the CA certificate names no trust domain (no spiffe:// URI SAN): create it with `meshrpc certs init`');
   return uri;
 }

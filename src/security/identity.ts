@@ -45,10 +45,15 @@ export function parseIdentity(uri: string): Identity | undefined {
  * a certificate with no spiffe URI, or with two, has no identity we accept.
  */
 export function identityOfCertificate(cert: Pick<X509Certificate, 'subjectAltName'>): Identity | undefined {
-  const uris = (cert.subjectAltName ?? '')
+  const uris = spiffeUrisOf(cert);
+  if (uris.length !== 1) return undefined;
+  return parseIdentity(uris[0]!);
+}
+
+/** The spiffe:// URIs among a certificate's subject alternative names. */
+export function spiffeUrisOf(cert: Pick<X509Certificate, 'subjectAltName'>): string[] {
+  return (cert.subjectAltName ?? '')
     .split(/,\s*/)
     .filter((entry) => entry.startsWith('URI:spiffe://'))
     .map((entry) => entry.slice('URI:'.length));
-  if (uris.length !== 1) return undefined;
-  return parseIdentity(uris[0]!);
 }

@@ -6,7 +6,7 @@
  */
 import { createServer as createPlainServer, connect as plainConnect, isIP, type Server, type Socket } from 'node:net';
 import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import { X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
 import { MeshError } from '../core/errors.js';
 import { identityOfCertificate, type Identity } from './identity.js';
 import { expiresSoon, loadMaterial, watchMaterial, type LoadedMaterial, type TlsFiles } from './material.js';
@@ -104,7 +104,6 @@ class PlaintextLinks implements LinkSecurity {
 class TlsLinks implements LinkSecurity {
   readonly mode = 'tls';
   #material: LoadedMaterial;
-  #validFrom: Date;
   readonly #servers = new Set<ReturnType<typeof createTlsServer>>();
   readonly #stopWatching: () => void;
 
@@ -113,7 +112,6 @@ class TlsLinks implements LinkSecurity {
     private readonly o: LinkSecurityOptions,
   ) {
     this.#material = loadMaterial(files);
-    this.#validFrom = this.#leafValidFrom();
     this.#warnIfExpiring();
     this.#stopWatching = watchMaterial(files, {
       interval: o.reloadInterval,
@@ -127,7 +125,8 @@ class TlsLinks implements LinkSecurity {
   }
 
   certificateStatus() {
-    return { notAfter: this.#material.notAfter, expiresSoon: expiresSoon(this.#validFrom, this.#material.notAfter) };
+    const { notBefore, notAfter } = this.#material;
+    return { notAfter, expiresSoon: expiresSoon(notBefore, notAfter) };
   }
 
   assertCanListen(): void {}
@@ -199,15 +198,10 @@ class TlsLinks implements LinkSecurity {
       return;
     }
     this.#material = material;
-    this.#validFrom = this.#leafValidFrom();
     // New handshakes use the new material; links already up keep theirs.
     for (const server of this.#servers) server.setSecureContext({ ...material.pem, minVersion: 'TLSv1.3' });
     this.o.log?.('info', 'TLS certificate reloaded', { identity: material.identity.uri, notAfter: material.notAfter.toISOString() });
     this.#warnIfExpiring();
-  }
-
-  #leafValidFrom(): Date {
-    return new Date(new X509Certificate(this.#material.pem.cert).validFrom);
   }
 
   #warnIfExpiring(): void {

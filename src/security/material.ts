@@ -24,6 +24,7 @@ export interface TlsFiles {
 export interface LoadedMaterial {
   identity: Identity;
   context: SecureContext;
+  notBefore: Date;
   notAfter: Date;
   /** The raw PEM, for servers that take options rather than a context. */
   pem: { ca: string; cert: string; key: string };
@@ -55,7 +56,7 @@ export function loadMaterial(files: TlsFiles, now = new Date()): LoadedMaterial 
   const [leaf] = certificatesIn(pem.cert, `the certificate ${files.cert}`);
   const issuer = cas.find((ca) => leaf!.checkIssued(ca) && leaf!.verify(ca.publicKey));
   if (!issuer) throw new MeshError('FAILED_PRECONDITION', `${files.cert} is not signed by any CA in ${files.ca}`);
-  checkDates(leaf!, files.cert, now);
+  const { notBefore, notAfter } = checkDates(leaf!, files.cert, now);
   const identity = identityOfCertificate(leaf!);
   if (!identity) throw new MeshError('FAILED_PRECONDITION', `${files.cert} names no spiffe://<trust domain>/<name> identity (issue it with \`meshrpc certs issue <name>\`)`);
   let context: SecureContext;
@@ -64,14 +65,15 @@ export function loadMaterial(files: TlsFiles, now = new Date()): LoadedMaterial 
   } catch (err) {
     throw new MeshError('FAILED_PRECONDITION', `${files.key} does not fit ${files.cert}: ${(err as Error).message}`);
   }
-  return { identity, context, notAfter: new Date(leaf!.validTo), pem };
+  return { identity, context, notBefore, notAfter, pem };
 }
 
-function checkDates(cert: X509Certificate, file: string, now: Date): void {
-  const from = new Date(cert.validFrom);
-  const to = new Date(cert.validTo);
-  if (now < from) throw new MeshError('FAILED_PRECONDITION', `${file} is not valid yet: valid from ${from.toISOString()}`);
-  if (now > to) throw new MeshError('FAILED_PRECONDITION', `${file} expired at ${to.toISOString()}: issue a new one (meshrpc certs issue)`);
+function checkDates(cert: X509Certificate, file: string, now: Date): { notBefore: Date; notAfter: Date } {
+  const notBefore = new Date(cert.validFrom);
+  const notAfter = new Date(cert.validTo);
+  if (now < notBefore) throw new MeshError('FAILED_PRECONDITION', `${file} is not valid yet: valid from ${notBefore.toISOString()}`);
+  if (now > notAfter) throw new MeshError('FAILED_PRECONDITION', `${file} expired at ${notAfter.toISOString()}: issue a new one (meshrpc certs issue)`);
+  return { notBefore, notAfter };
 }
 
 /** Whether a certificate valid from `from` to `to` is in the last part of its lifetime at `now`. */
