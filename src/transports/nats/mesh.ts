@@ -24,7 +24,7 @@ import { DEFAULT_TIMEOUT, Outbound } from '../../pipeline/outbound.js';
 import { DEFAULT_STOP_TIMEOUT } from '../../pipeline/server.js';
 import { type Announcement, ServiceTable } from './discovery.js';
 import { natsRequest } from './request.js';
-import { serveMsg } from './serve.js';
+import { serveMsg, stopServing } from './serve.js';
 import { isStreamOpen, openNatsStream, serveNatsStream } from './stream.js';
 import { DEFAULT_PREFIX, queueOf, serviceWildcard, SubjectCache, token, untoken } from './wire.js';
 
@@ -250,9 +250,9 @@ export class NatsMesh implements MeshNode {
     const nc = this.#nc!;
     if (!nc.isClosed()) {
       // Stop taking calls first, so queue groups route new ones to the other instances.
-      for (const sub of this.#serviceSubs.splice(0)) sub.unsubscribe();
+      const stopped = stopServing(nc, this.#serviceSubs.splice(0));
       this.#publishAnnouncement({ id: this.id, name: this.name, services: [], interval: this.#o.announceInterval, bye: true });
-      await nc.flush().catch(() => {});
+      await Promise.all([stopped, nc.flush().catch(() => {})]);
     }
     await this.#inbound.drain(this.#o.drainTimeout);
     for (const sub of this.#subs.splice(0)) sub.unsubscribe();

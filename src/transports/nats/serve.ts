@@ -1,9 +1,9 @@
 /**
  * Serving one NATS request: headers and subject into a CallContext, then the shared inbound
  * path (pipeline/inbound.ts); the result or a WireError goes back on the reply subject. Shared
- * by NatsServer and NatsMesh.
+ * by NatsServer and NatsMesh, as is how they stop taking requests.
  */
-import type { Msg } from '@nats-io/transport-node';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { CallContext } from '../../core/context.js';
 import { MeshError } from '../../core/errors.js';
 import type { Inbound } from '../../pipeline/inbound.js';
@@ -38,4 +38,15 @@ function respondError(msg: Msg, err: unknown): void {
   } catch {
     // The connection is gone; the caller's deadline ends its wait.
   }
+}
+
+/**
+ * Stop taking requests without dropping any: drain (not unsubscribe) each subscription, so that
+ * requests the server already sent to this client are still served. An unsubscribed one would
+ * drop them, and their callers would wait out their whole deadline. New requests then go to the
+ * queue group's other members, or get "no responders" at once.
+ */
+export async function stopServing(nc: NatsConnection, subs: Subscription[]): Promise<void> {
+  if (nc.isClosed()) return;
+  await Promise.all(subs.map((sub) => sub.drain().catch(() => sub.unsubscribe())));
 }

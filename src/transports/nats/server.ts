@@ -9,7 +9,7 @@ import type { Endpoint, ServiceInfo } from '../../core/endpoint.js';
 import { MeshError } from '../../core/errors.js';
 import { Failures } from '../../core/failures.js';
 import { DEFAULT_STOP_TIMEOUT, DispatchServer, type StopOptions } from '../../pipeline/server.js';
-import { serveMsg } from './serve.js';
+import { serveMsg, stopServing } from './serve.js';
 import { DEFAULT_PREFIX, queueOf, serviceWildcard } from './wire.js';
 
 export interface NatsServerOptions {
@@ -82,10 +82,7 @@ export class NatsServer extends DispatchServer {
     this.#running = false;
     const nc = this.#nc!;
     const timeout = options.timeoutMs ?? DEFAULT_STOP_TIMEOUT;
-    if (!nc.isClosed()) {
-      for (const sub of this.#subs.splice(0)) sub.unsubscribe();
-      await nc.flush().catch(() => {});
-    }
+    await stopServing(nc, this.#subs.splice(0));
     await this.inbound.drain(timeout);
     if (this.#owned && !nc.isClosed()) await nc.drain().catch(() => nc.close());
     this.#nc = undefined;
