@@ -7,7 +7,7 @@
 export { ErrorCodes, codeFromNumber, httpStatusOf, isErrorCode, type ErrorCode } from './core/codes.js';
 export { MeshError, isMeshError, type MeshErrorOptions, type WireError } from './core/errors.js';
 export { jsonCodec, msgpackCodec, codecByName, codecById, type Codec, type CodecName } from './core/codec.js';
-export { CallContext, currentContext, runWithContext, type CallContextInit, type Metadata } from './core/context.js';
+export { CallContext, currentContext, runWithContext, type CallContextInit, type CallerIdentity, type CallerInfo, type Metadata } from './core/context.js';
 export {
   defineService,
   type JsonSchema,
@@ -26,6 +26,7 @@ export type { ServerInterceptor, ClientInterceptor, OutboundCall, NodeIntercepto
 export { waitForServices, type MeshNode, type MemberSummary, type NodeCapabilities, type Publishable, type ServiceView } from './core/node.js';
 export { Mesh, type StreamEndpoint, type OpenedStream } from './mesh/mesh.js';
 export type { MeshOptions } from './mesh/options.js';
+export { authorize, type AuthorizationPolicy } from './security/authorize.js';
 export { RoundRobin, LeastLoaded, Rendezvous, type Strategy, type Instance, type SelectContext } from './pipeline/balancer.js';
 export type { StreamReply } from './core/stream.js';
 

@@ -2,7 +2,7 @@
  * `meshrpc certs`: a CA for the mesh and node certificates it issues, as PEM files.
  *
  *   meshrpc certs init  [--dir certs] [--trust-domain meshrpc.local] [--days 3650]
- *   meshrpc certs issue <name> [--dir certs] [--out <dir>] [--dns a,b] [--ip 10.0.0.5] [--days 365]
+ *   meshrpc certs issue <name> [--dir certs] [--out <dir>] [--dns a,b] [--ip 10.0.0.5] [--services a,ns/*] [--days 365]
  *
  * Keys are written readable by their owner only; an existing CA is never overwritten unless
  * --force, since every certificate it issued would stop being trusted.
@@ -14,6 +14,7 @@ import path from 'node:path';
 import { isMeshError } from '../core/errors.js';
 import { splitList } from '../mesh/config.js';
 import { spiffeUrisOf } from '../security/identity.js';
+import { servicePatternsOf } from '../security/publish-rights.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from './errors.js';
 import type { CliIO } from './io.js';
 
@@ -29,6 +30,7 @@ interface IssueFlags {
   out?: string;
   dns?: string;
   ip?: string;
+  services?: string;
   days: string;
 }
 
@@ -60,7 +62,8 @@ async function writePair(dir: string, base: string, pair: { cert: string; key: s
 function describe(certPem: string): string {
   const cert = new X509Certificate(certPem);
   const uri = spiffeUrisOf(cert)[0] ?? cert.subject;
-  return `${uri}, valid until ${new Date(cert.validTo).toISOString()}`;
+  const services = servicePatternsOf(cert);
+  return `${uri}${services.length ? `, may also publish ${services.join(', ')}` : ''}, valid until ${new Date(cert.validTo).toISOString()}`;
 }
 
 export function certsCommand(io: CliIO, setExitCode: (code: number) => void): Command {
@@ -101,6 +104,7 @@ export function certsCommand(io: CliIO, setExitCode: (code: number) => void): Co
     .option('--out <dir>', 'where to write the certificate (default: the CA directory)')
     .option('--dns <names>', 'extra DNS names, comma-separated')
     .option('--ip <addresses>', 'extra IP addresses, comma-separated')
+    .option('--services <services>', 'services it may publish besides <name>, comma-separated: svc, ns/svc, ns/*, *')
     .option('--days <n>', 'validity in days', '365')
     .action((name: string, flags: IssueFlags) =>
       run(async () => {
@@ -119,6 +123,7 @@ export function certsCommand(io: CliIO, setExitCode: (code: number) => void): Co
           days: days(flags.days, '--days'),
           dns: flags.dns ? splitList(flags.dns) : [],
           ips: flags.ip ? splitList(flags.ip) : [],
+          services: flags.services ? splitList(flags.services) : [],
         });
         const [cert, key] = await writePair(path.resolve(io.cwd, flags.out ?? flags.dir), name, pair);
         io.out(`wrote ${cert} and ${key} (${describe(pair.cert)})`);

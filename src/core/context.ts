@@ -22,6 +22,27 @@ export function setMetadata(md: Metadata, key: string, value: string): void {
   else md[key] = value;
 }
 
+/**
+ * A caller's authenticated workload identity, `spiffe://<trustDomain>/<name>`, proven by its
+ * certificate on a mutual-TLS mesh link (see docs/SECURITY.md). Absent where nothing proved one:
+ * plaintext links and transports that carry no per-call identity.
+ */
+export interface CallerIdentity {
+  readonly trustDomain: string;
+  readonly name: string;
+  /** The whole URI, e.g. spiffe://prod.example.com/gateway. */
+  readonly uri: string;
+}
+
+/** Who made the call being served, when the transport knows. */
+export interface CallerInfo {
+  /** The calling node's name and instance id, as it introduced itself. */
+  readonly name: string;
+  readonly id: string;
+  /** What its certificate proved, on an authenticated link; undefined otherwise. */
+  readonly identity?: CallerIdentity | undefined;
+}
+
 export interface CallContextInit {
   namespace?: string;
   service: string;
@@ -29,8 +50,8 @@ export interface CallContextInit {
   /** Absolute deadline, epoch milliseconds. */
   deadline?: number;
   metadata?: Metadata;
-  /** The node (name and id) that made the call, when known. */
-  caller?: { name: string; id: string };
+  /** The node that made the call, and its proven identity, when known. */
+  caller?: CallerInfo | undefined;
   codec?: Codec;
   /** A signal from the transport (e.g. the caller cancelled); linked into `signal`. */
   transportSignal?: AbortSignal;
@@ -42,7 +63,7 @@ export class CallContext {
   readonly method: string;
   readonly deadline: number | undefined;
   readonly metadata: Metadata;
-  readonly caller: { name: string; id: string } | undefined;
+  readonly caller: CallerInfo | undefined;
   readonly codec: Codec;
   #controller: AbortController | undefined;
   #timer: NodeJS.Timeout | undefined;

@@ -12,11 +12,12 @@
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { codecById } from '../core/codec.js';
-import { CallContext } from '../core/context.js';
+import { CallContext, type CallerInfo } from '../core/context.js';
 import { MeshError } from '../core/errors.js';
 import { Failures } from '../core/failures.js';
 import type { StreamReply } from '../core/stream.js';
 import type { Reply } from '../pipeline/inbound.js';
+import type { PeerIdentity } from '../security/link.js';
 import { encodeFrame, Flags, FrameType, HEADER_SIZE, type Frame } from './wire/frame.js';
 import { FrameDecoder, ProtocolError } from './wire/decoder.js';
 import { CallTable } from './calls.js';
@@ -70,6 +71,10 @@ export class Connection {
   /** True when this node dialed the peer. */
   readonly outbound: boolean;
   peer: Hello | undefined;
+  /** What the peer's certificate proved (mutual TLS), or undefined on a plaintext link. */
+  readonly identity: PeerIdentity;
+  /** Who calls served on this link come from (set by the handshake). */
+  #caller: CallerInfo | undefined;
   /** The address this connection was dialed to (outbound only). */
   readonly dialedAddr: string | undefined;
   /** The peer sent GOAWAY: it finishes what it has, and takes nothing new. */
@@ -88,9 +93,10 @@ export class Connection {
   readonly #outbox: Outbox;
   #goawayAcked: (() => void) | undefined;
 
-  constructor(socket: Socket, outbound: boolean, host: ConnectionHost, opts: ConnectionOptions, dialedAddr?: string) {
+  constructor(socket: Socket, outbound: boolean, host: ConnectionHost, opts: ConnectionOptions, identity: PeerIdentity, dialedAddr?: string) {
     this.socket = socket;
     this.outbound = outbound;
+    this.identity = identity;
     this.dialedAddr = dialedAddr;
     this.#host = host;
     this.#opts = opts;
@@ -274,6 +280,8 @@ export class Connection {
       const hello = decodeJson<unknown>(f.body, 'HELLO');
       if (!isHello(hello)) throw new ProtocolError('HELLO is missing fields or speaks another protocol version');
       this.peer = hello;
+      const id = this.identity;
+      this.#caller = { name: hello.name, id: hello.id, identity: id && { trustDomain: id.trustDomain, name: id.name, uri: id.uri } };
       this.#state = 'open';
       if (!this.#host.onHello(this, hello)) this.close();
       return;
@@ -327,7 +335,7 @@ export class Connection {
       method: head.method,
       deadline: Date.now() + head.timeout,
       metadata: head.metadata,
-      caller: { name: this.peer!.name, id: this.peer!.id },
+      caller: this.#caller,
       codec,
     });
     if (f.flags & Flags.STREAM) {

@@ -91,6 +91,11 @@ export class Membership<L extends Link> {
     return true;
   }
 
+  /** The links to a member (empty when not linked). */
+  linksOf(id: string): readonly L[] {
+    return this.#peers.get(id)?.links ?? [];
+  }
+
   has(id: string): boolean {
     return id === this.self.id || this.#peers.has(id);
   }

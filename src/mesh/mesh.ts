@@ -10,12 +10,13 @@ import type { Server, Socket } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
 import type { CallOptions, CallTarget } from '../core/caller.js';
 import { codecByName, type Codec } from '../core/codec.js';
-import { CallContext } from '../core/context.js';
+import { CallContext, type CallerInfo } from '../core/context.js';
 import { DEFAULT_NAMESPACE, type ServiceInfo } from '../core/endpoint.js';
 import { MeshError } from '../core/errors.js';
 import { Failures } from '../core/failures.js';
 import { waitForServices, type MeshNode, type NodeCapabilities, type Publishable, type ServiceView } from '../core/node.js';
-import { resolveLinkSecurity, type LinkSecurity } from '../security/link.js';
+import { authorize } from '../security/authorize.js';
+import { resolveLinkSecurity, type LinkSecurity, type PeerIdentity } from '../security/link.js';
 import { registerPublished } from '../service/describe.js';
 import { Rendezvous, strategyByName, type Strategy } from '../pipeline/balancer.js';
 import { Inbound, type Reply } from '../pipeline/inbound.js';
@@ -56,13 +57,18 @@ export class Mesh implements MeshNode {
   #gossipScheduled = false;
   #address: string | undefined;
   #links: LinkSecurity | undefined;
+  /** Calls this node serves to itself come from itself. */
+  #self: CallerInfo;
 
   constructor(options: MeshOptions) {
     this.options = resolveOptions(options);
     this.name = this.options.name;
+    this.#self = { name: this.name, id: this.id };
     this.codec = codecByName(this.options.codec);
     this.#outbound = new Outbound(this.options.defaultTimeout);
     this.#strategy = strategyByName(this.options.strategy);
+    // Outermost of the node's server interceptors: no other code runs for a refused call.
+    if (this.options.authorization) this.#inbound.use(authorize(this.options.authorization));
     this.#membership = new Membership<Connection>({
       id: this.id,
       name: this.name,
@@ -85,6 +91,7 @@ export class Mesh implements MeshNode {
   }
 
   publish(service: Publishable): this {
+    this.#assertMayPublish(service.info.namespace, service.info.name);
     registerPublished(this.#inbound.dispatcher, service); // a typed handler also gets its __meta description
     this.#servicesChanged();
     return this;
@@ -94,6 +101,7 @@ export class Mesh implements MeshNode {
   publishStream(name: string, endpoint: StreamEndpoint, namespace = DEFAULT_NAMESPACE): this {
     const key = serviceKey(namespace, name);
     if (this.#streamEndpoints.has(key)) throw new MeshError('ALREADY_EXISTS', `stream endpoint "${key}" is already published`);
+    this.#assertMayPublish(namespace, name);
     this.#streamEndpoints.set(key, endpoint);
     this.#servicesChanged();
     return this;
@@ -101,7 +109,18 @@ export class Mesh implements MeshNode {
 
   async listen(address?: string | number): Promise<void> {
     if (this.#state !== 'new') throw new MeshError('FAILED_PRECONDITION', 'listen() was already called');
-    this.#links = resolveLinkSecurity({ tls: this.options.tls, insecure: this.options.insecure, log: (level, msg, extra) => this.#log(level, msg, extra) });
+    const links = resolveLinkSecurity({ tls: this.options.tls, insecure: this.options.insecure, log: (level, msg, extra) => this.#log(level, msg, extra) });
+    try {
+      if (this.options.authorization && !links.identity) {
+        throw new MeshError('FAILED_PRECONDITION', 'an authorization policy needs mutual TLS to know who calls: set MESHRPC_TLS_CA, MESHRPC_TLS_CERT and MESHRPC_TLS_KEY (docs/SECURITY.md)');
+      }
+      for (const s of this.#membership.self.services) this.#assertMayPublish(s.namespace, s.name, links.rights);
+    } catch (err) {
+      links.close();
+      throw err;
+    }
+    this.#links = links;
+    this.#self = { name: this.name, id: this.id, identity: links.identity };
     this.#state = 'running';
     const where = address ?? this.options.listen;
     if (where !== undefined) await this.#startServer(where);
@@ -156,7 +175,7 @@ export class Mesh implements MeshNode {
     for (let attempt = 0; ; attempt++) {
       const inst = this.#pick(head.namespace, head.service, options.stickyKey, excluded);
       try {
-        if (!inst.link) return await serveLocally(this.#inbound, target, payload, options, deadline, this.codec);
+        if (!inst.link) return await serveLocally(this.#inbound, target, payload, options, deadline, this.codec, this.#self);
         return await inst.link.request(head, codecId, payload, options.signal, names);
       } catch (err) {
         if (!mayRetry(err, attempt)) throw err;
@@ -182,7 +201,7 @@ export class Mesh implements MeshNode {
     if (inst.link) return inst.link.openStream(reqHead, head, options?.signal);
     // Our own instance: the same endpoint and pipeline, through an in-process pipe.
     const body = new PassThrough();
-    const ctx = new CallContext({ ...reqHead, metadata: { ...reqHead.metadata }, deadline, codec: this.codec, transportSignal: options?.signal });
+    const ctx = new CallContext({ ...reqHead, metadata: { ...reqHead.metadata }, deadline, codec: this.codec, transportSignal: options?.signal, caller: this.#self });
     const reply = new Promise<{ head: Uint8Array; body: Readable }>((resolve, reject) =>
       this.#serveStream(ctx, head, body, (err, r) => (err ? reject(err) : resolve({ head: r!.head, body: toReadable(r!.body) }))),
     );
@@ -235,9 +254,16 @@ export class Mesh implements MeshNode {
       settle?.(false, this.#state !== 'running' ? 'this node is closing' : `its cluster tags [${hello.tags.join(',')}] differ from ours [${this.options.tags.join(',')}]`);
       return false;
     }
+    const claimed = conn.identity && this.#membership.linksOf(hello.id).find((l) => l.identity?.uri !== conn.identity!.uri);
+    if (claimed) {
+      // An instance id is bound to the identity that first linked with it: no second certificate can speak for it.
+      this.#log('warn', 'refusing peer: its instance id is linked under another identity', { peer: hello.name, id: hello.id, identity: conn.identity!.uri, linkedAs: claimed.identity?.uri ?? 'plaintext' });
+      settle?.(false, 'its instance id is linked under another identity');
+      return false;
+    }
     const remoteHost = (conn.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
     const addr = hello.addr ?? (hello.port !== null ? formatHostPort({ host: remoteHost, port: hello.port }) : null);
-    const info: MemberInfo = { id: hello.id, name: hello.name, addr, tags: hello.tags, services: hello.services, version: hello.version };
+    const info = this.#permitted(conn, { id: hello.id, name: hello.name, addr, tags: hello.tags, services: hello.services, version: hello.version });
     this.#conns.add(conn);
     this.#membership.addLink(info, conn);
     this.#log('debug', 'peer joined', { peer: hello.name, id: hello.id, addr });
@@ -254,9 +280,10 @@ export class Mesh implements MeshNode {
     if (members.length < gossip.members.length) {
       this.#log('warn', 'ignoring malformed gossip entries', { peer: conn.peerLabel, dropped: gossip.members.length - members.length });
     }
-    let changed = false;
-    for (const m of members) if (this.#membership.update(m)) changed = true;
-    if (changed) this.#notify();
+    // What a member serves is taken only from the member itself, over its own link: an entry
+    // about anyone else only tells where to dial (that link then proves who answers).
+    const own = members.find((m) => m.id === conn.peer?.id);
+    if (own && this.#membership.update(this.#permitted(conn, own))) this.#notify();
     this.#dialer?.learn(this.#membership.dialTargets(members));
   }
 
@@ -288,6 +315,29 @@ export class Mesh implements MeshNode {
       if (!endpoint) return Promise.reject(Failures.noStreamEndpoint({ service: ctx.service }));
       return endpoint.handleStream(ctx, head, body);
     };
+  }
+
+  /** A peer's own entry with only the services its certificate lets it publish (all, on plaintext links). */
+  #permitted(conn: Connection, info: MemberInfo): MemberInfo {
+    const rights = conn.identity?.rights;
+    if (!rights) return info;
+    const refused = info.services.filter((s) => !rights.allows(s.namespace, s.name));
+    if (refused.length === 0) return info;
+    this.#log('warn', 'ignoring services the peer\'s certificate does not name', {
+      peer: conn.peerLabel,
+      identity: rights.identity.uri,
+      refused: refused.map((s) => serviceKey(s.namespace, s.name)),
+      mayPublish: rights.describe(),
+    });
+    return { ...info, services: info.services.filter((s) => rights.allows(s.namespace, s.name)) };
+  }
+
+  #assertMayPublish(namespace: string | undefined, name: string, rights = this.#links?.rights): void {
+    if (!rights || rights.allows(namespace, name)) return;
+    throw new MeshError(
+      'PERMISSION_DENIED',
+      `this node's certificate (${rights.identity.uri}) does not let it publish "${serviceKey(namespace, name)}"; it may publish: ${rights.describe()} (issue it with \`meshrpc certs issue ${rights.identity.name} --services ...\`)`,
+    );
   }
 
   #log(level: 'debug' | 'info' | 'warn' | 'error', msg: string, extra?: object): void {
@@ -363,7 +413,7 @@ export class Mesh implements MeshNode {
   async #startServer(where: string | number): Promise<void> {
     const { host, port } = typeof where === 'number' ? { host: '0.0.0.0', port: where } : parseHostPort(where);
     this.#links!.assertCanListen(host);
-    const server = this.#links!.createServer((socket) => this.#accept(socket));
+    const server = this.#links!.createServer((socket, identity) => this.#accept(socket, identity));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -385,19 +435,19 @@ export class Mesh implements MeshNode {
         : this.#address;
   }
 
-  #accept(socket: Socket): void {
+  #accept(socket: Socket, identity: PeerIdentity): void {
     if (this.#state !== 'running') {
       socket.destroy();
       return;
     }
-    const conn = this.#newConnection(socket, false);
+    const conn = this.#newConnection(socket, false, identity);
     this.#handshakes.set(conn, () => {});
   }
 
 
-  #newConnection(socket: Socket, outbound: boolean, addr?: string): Connection {
+  #newConnection(socket: Socket, outbound: boolean, identity: PeerIdentity, addr?: string): Connection {
     const { maxFrameSize, heartbeatInterval, heartbeatTimeout } = this.options;
-    return new Connection(socket, outbound, this.#host, { maxFrameSize, heartbeatInterval, heartbeatTimeout }, addr);
+    return new Connection(socket, outbound, this.#host, { maxFrameSize, heartbeatInterval, heartbeatTimeout }, identity, addr);
   }
 
   #dial(addr: string): Promise<DialOutcome> {
@@ -413,8 +463,8 @@ export class Mesh implements MeshNode {
       const { connectTimeout } = this.options;
       let reason = 'the connection closed';
       let timedOut = false;
-      const socket = this.#links!.connect(host, port, (linked) => {
-        const conn = this.#newConnection(linked, true, addr);
+      const socket = this.#links!.connect(host, port, (linked, identity) => {
+        const conn = this.#newConnection(linked, true, identity, addr);
         this.#handshakes.set(conn, (ok, why) => {
           clearTimeout(timer);
           resolve(ok ? { ok: true } : { ok: false, reason: timedOut ? reason : (why ?? reason) });

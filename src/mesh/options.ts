@@ -4,6 +4,7 @@
  * options given in code win.
  */
 import type { CodecName } from '../core/codec.js';
+import { policyFromEnv, type AuthorizationPolicy } from '../security/authorize.js';
 import type { TlsFiles } from '../security/material.js';
 import type { Strategy, StrategyName } from '../pipeline/balancer.js';
 import { DEFAULT_TIMEOUT } from '../pipeline/outbound.js';
@@ -49,6 +50,12 @@ export interface MeshOptions {
   tls?: Partial<TlsFiles>;
   /** Plaintext links beyond loopback, knowingly. Default: MESHRPC_INSECURE=1. */
   insecure?: boolean;
+  /**
+   * Which identities may call which services of this node (needs TLS), e.g.
+   * `{ greeter: ['gateway', 'billing'] }`; services it does not name stay open to any
+   * authenticated caller. Default: MESHRPC_AUTHORIZATION (JSON, or a JSON file's path); none.
+   */
+  authorization?: AuthorizationPolicy;
 }
 
 export interface ResolvedOptions {
@@ -69,6 +76,7 @@ export interface ResolvedOptions {
   logger: Logger;
   tls: Partial<TlsFiles> | undefined;
   insecure: boolean | undefined;
+  authorization: AuthorizationPolicy | undefined;
 }
 
 export function resolveOptions(o: MeshOptions, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
@@ -91,5 +99,6 @@ export function resolveOptions(o: MeshOptions, env: NodeJS.ProcessEnv = process.
     logger: o.logger ?? defaultLogger(`meshrpc:${o.name}`),
     tls: o.tls,
     insecure: o.insecure,
+    authorization: o.authorization ?? policyFromEnv(env.MESHRPC_AUTHORIZATION),
   };
 }

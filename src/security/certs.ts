@@ -11,6 +11,7 @@ import { webcrypto, X509Certificate as NodeX509 } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { MeshError } from '../core/errors.js';
 import { formatIdentity, parseTrustDomain, spiffeUrisOf } from './identity.js';
+import { serviceUri } from './publish-rights.js';
 
 const subtle = webcrypto.subtle;
 const ECDSA = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
@@ -44,6 +45,11 @@ export interface IssueOptions {
   dns?: readonly string[];
   /** Extra IP addresses. */
   ips?: readonly string[];
+  /**
+   * Services it may publish besides the one named like it: `invoices`, `billing/invoices`,
+   * `billing/*`, `*` (URI SANs `urn:meshrpc:service:<pattern>`, see publish-rights.ts).
+   */
+  services?: readonly string[];
   /** Start of validity. Default now, less a minute of clock skew. */
   notBefore?: Date;
 }
@@ -105,6 +111,7 @@ export async function issueCertificate(options: IssueOptions): Promise<Certifica
     { type: 'url', value: identity },
     ...(options.dns ?? []).map((value) => ({ type: 'dns' as const, value })),
     ...(options.ips ?? []).map((value) => ({ type: 'ip' as const, value })),
+    ...(options.services ?? []).map((pattern) => ({ type: 'url' as const, value: serviceUri(pattern) })),
   ];
   const cert = await x509.X509CertificateGenerator.create({
     subject: `CN=${options.name}`,

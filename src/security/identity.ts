@@ -3,15 +3,11 @@
  * certificate. Parsing is strict, since an identity decides what a node may publish and call.
  */
 import type { X509Certificate } from 'node:crypto';
+import type { CallerIdentity } from '../core/context.js';
 import { MeshError } from '../core/errors.js';
 
-/** A node's identity as read from its certificate. */
-export interface Identity {
-  trustDomain: string;
-  name: string;
-  /** The whole URI, e.g. spiffe://prod.example.com/greeter. */
-  uri: string;
-}
+/** A node's identity as read from its certificate (what a served call sees as `ctx.caller.identity`). */
+export type Identity = CallerIdentity;
 
 // SPIFFE: a trust domain is lowercase letters, digits, dots, dashes and underscores.
 const TRUST_DOMAIN = /^[a-z0-9._-]{1,255}$/;

@@ -9,6 +9,7 @@ import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket 
 import type { X509Certificate } from 'node:crypto';
 import { MeshError } from '../core/errors.js';
 import { identityOfCertificate, type Identity } from './identity.js';
+import { PublishRights } from './publish-rights.js';
 import { expiresSoon, loadMaterial, watchMaterial, type LoadedMaterial, type TlsFiles } from './material.js';
 
 export interface LinkSecurityOptions {
@@ -28,12 +29,14 @@ export interface LinkSecurityOptions {
  * TLSSocket answers getPeerX509Certificate() on a client socket only once (a second call gives
  * undefined, on Node 20 and 24 alike).
  */
-export type PeerIdentity = (Identity & { certificate: X509Certificate }) | undefined;
+export type PeerIdentity = (Identity & { certificate: X509Certificate; rights: PublishRights }) | undefined;
 
 export interface LinkSecurity {
   readonly mode: 'tls' | 'plaintext';
   /** This node's own identity (TLS only). */
   readonly identity: Identity | undefined;
+  /** What this node's certificate lets it publish (TLS only; plaintext links prove nothing). */
+  readonly rights: PublishRights | undefined;
   /** When this node's certificate expires, and whether that is soon (for health and logs). */
   certificateStatus(): { notAfter: Date; expiresSoon: boolean } | undefined;
   /** Refuse to listen where plaintext would be reachable beyond loopback. */
@@ -78,6 +81,7 @@ export function resolveLinkSecurity(o: LinkSecurityOptions = {}, env: NodeJS.Pro
 class PlaintextLinks implements LinkSecurity {
   readonly mode = 'plaintext';
   readonly identity = undefined;
+  readonly rights = undefined;
   constructor(private readonly insecure: boolean) {}
   certificateStatus() {
     return undefined;
@@ -122,6 +126,10 @@ class TlsLinks implements LinkSecurity {
 
   get identity(): Identity {
     return this.#material.identity;
+  }
+
+  get rights(): PublishRights {
+    return this.#material.rights;
   }
 
   certificateStatus() {
@@ -189,7 +197,7 @@ class TlsLinks implements LinkSecurity {
     const identity = identityOfCertificate(cert);
     if (!identity) return refuse('the certificate names no spiffe identity');
     if (identity.trustDomain !== this.#material.identity.trustDomain) return refuse(`identity ${identity.uri} is outside trust domain ${this.#material.identity.trustDomain}`);
-    return { ...identity, certificate: cert };
+    return { ...identity, certificate: cert, rights: PublishRights.of(identity, cert) };
   }
 
   #reload(material: LoadedMaterial): void {

@@ -10,6 +10,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { MeshError } from '../core/errors.js';
 import { identityOfCertificate, type Identity } from './identity.js';
+import { PublishRights } from './publish-rights.js';
 
 export interface TlsFiles {
   /** PEM file of the trusted CA certificates (MESHRPC_TLS_CA). */
@@ -23,6 +24,8 @@ export interface TlsFiles {
 /** One loaded, checked set of material. */
 export interface LoadedMaterial {
   identity: Identity;
+  /** The services this node's certificate lets it publish. */
+  rights: PublishRights;
   context: SecureContext;
   notBefore: Date;
   notAfter: Date;
@@ -65,7 +68,7 @@ export function loadMaterial(files: TlsFiles, now = new Date()): LoadedMaterial 
   } catch (err) {
     throw new MeshError('FAILED_PRECONDITION', `${files.key} does not fit ${files.cert}: ${(err as Error).message}`);
   }
-  return { identity, context, notBefore, notAfter, pem };
+  return { identity, rights: PublishRights.of(identity, leaf!), context, notBefore, notAfter, pem };
 }
 
 function checkDates(cert: X509Certificate, file: string, now: Date): { notBefore: Date; notAfter: Date } {

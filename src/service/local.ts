@@ -5,7 +5,7 @@
  */
 import type { Caller, CallOptions, CallTarget } from '../core/caller.js';
 import { codecByName, type Codec, type CodecName } from '../core/codec.js';
-import { CallContext } from '../core/context.js';
+import { CallContext, type CallerInfo } from '../core/context.js';
 import { DEFAULT_NAMESPACE, Dispatcher } from '../core/endpoint.js';
 import { MeshError } from '../core/errors.js';
 import { Inbound } from '../pipeline/inbound.js';
@@ -49,8 +49,10 @@ export function serveLocally(
   options: CallOptions,
   deadline: number,
   codec: Codec,
+  caller?: CallerInfo,
 ): Promise<Uint8Array> {
   const ctx = new CallContext({
+    caller,
     namespace: target.namespace ?? DEFAULT_NAMESPACE,
     service: target.service,
     method: target.method,
