@@ -23,7 +23,7 @@ export { createClient, invokeMethod, effectiveOptions, type Client, type Promisi
 export { LocalCaller } from './service/local.js';
 export { intercept } from './service/intercept.js';
 export type { ServerInterceptor, ClientInterceptor, OutboundCall, NodeInterceptors } from './pipeline/interceptor.js';
-export { waitForServices, type MeshNode, type MemberSummary, type NodeCapabilities, type Publishable, type ServiceView } from './core/node.js';
+export { waitForServices, type MeshNode, type MemberSummary, type NodeCapabilities, type Publishable, type SecurityStatus, type ServiceView } from './core/node.js';
 export { Mesh, type StreamEndpoint, type OpenedStream } from './mesh/mesh.js';
 export type { MeshOptions } from './mesh/options.js';
 export { authorize, type AuthorizationPolicy } from './security/authorize.js';

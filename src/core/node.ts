@@ -28,6 +28,16 @@ export interface NodeCapabilities {
   readonly members: boolean;
 }
 
+/** How a node's links are secured, for health endpoints and logs. */
+export interface SecurityStatus {
+  /** `tls`: mutual TLS on every link; `plaintext`: loopback or knowingly insecure. */
+  readonly mode: 'tls' | 'plaintext';
+  /** This node's identity (spiffe URI), with TLS. */
+  readonly identity?: string;
+  /** When this node's certificate stops being valid, and whether that is soon (the last third of its life). */
+  readonly certificate?: { readonly notAfter: string; readonly expiresSoon: boolean };
+}
+
 /** One node of the cluster as another sees it. */
 export interface MemberSummary {
   id: string;
@@ -58,6 +68,8 @@ export interface MeshNode extends Caller {
   members(): MemberSummary[];
   /** Open a byte stream to one instance of a service's stream endpoint (when `capabilities.streams`). */
   openStream?(target: CallTarget, head: Uint8Array, options?: CallOptions): OpenedStream;
+  /** How this node's own links are secured (engines whose links it secures itself; after listen()). */
+  security?(): SecurityStatus | undefined;
 }
 
 /** What an engine can add to a waitFor timeout about why nothing arrived (e.g. seeds not reached). */

@@ -178,7 +178,18 @@ export function createGateway(node: MeshNode, options: GatewayOptions = {}): Gat
     const ok = { status: 'ok' };
     ops.get('/ping', async () => ok);
     ops.get('/__heartbeat__', async () => ok);
-    ops.get('/healthz', async () => ({ status: 'ok', node: node.name, id: node.id, uptime: Math.round(process.uptime()) }));
+    // Still 200 when the certificate expires soon: a restart would not help, a new certificate does.
+    ops.get('/healthz', async () => {
+      const security = node.security?.();
+      return {
+        status: 'ok',
+        node: node.name,
+        id: node.id,
+        uptime: Math.round(process.uptime()),
+        ...(security && { security }),
+        ...(security?.certificate?.expiresSoon && { warnings: [`this node's TLS certificate expires at ${security.certificate.notAfter}: issue a new one`] }),
+      };
+    });
     ops.get('/readyz', async (_request, reply) => {
       const r = readiness();
       return reply.code(r.ready ? 200 : 503).send(r.ready ? { status: 'ready' } : { status: closing ? 'closing' : 'not ready', missing: r.missing });

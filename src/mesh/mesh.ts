@@ -14,7 +14,7 @@ import { CallContext, type CallerInfo } from '../core/context.js';
 import { DEFAULT_NAMESPACE, type ServiceInfo } from '../core/endpoint.js';
 import { MeshError } from '../core/errors.js';
 import { Failures } from '../core/failures.js';
-import { waitForServices, type MeshNode, type NodeCapabilities, type Publishable, type ServiceView } from '../core/node.js';
+import { waitForServices, type MeshNode, type NodeCapabilities, type Publishable, type SecurityStatus, type ServiceView } from '../core/node.js';
 import { authorize } from '../security/authorize.js';
 import { resolveLinkSecurity, type LinkSecurity, type PeerIdentity } from '../security/link.js';
 import { registerPublished } from '../service/describe.js';
@@ -143,6 +143,18 @@ export class Mesh implements MeshNode {
 
   services(): ServiceView[] {
     return this.#membership.services();
+  }
+
+  /** Mutual TLS or plaintext, this node's identity and its certificate's end (undefined before listen()). */
+  security(): SecurityStatus | undefined {
+    const links = this.#links;
+    if (!links) return undefined;
+    const cert = links.certificateStatus();
+    return {
+      mode: links.mode,
+      ...(links.identity && { identity: links.identity.uri }),
+      ...(cert && { certificate: { notAfter: cert.notAfter.toISOString(), expiresSoon: cert.expiresSoon } }),
+    };
   }
 
   /** This node and every peer it is linked to. */

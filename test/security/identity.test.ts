@@ -15,7 +15,7 @@ import { authorize, createClient, createHandler, currentContext, defineService, 
 import { parsePolicy, policyFromEnv } from '../../src/security/authorize.js';
 import { createCa, issueCertificate, type CertificatePair } from '../../src/security/certs.js';
 import { FrameDecoder } from '../../src/mesh/wire/decoder.js';
-import { encodeFrame, FrameType } from '../../src/mesh/wire/frame.js';
+import { encodeFrame, FrameType, type FrameTypeValue } from '../../src/mesh/wire/frame.js';
 import type { MeshOptions } from '../../src/mesh/options.js';
 
 interface Greeter {
@@ -83,7 +83,7 @@ function rawPeer(socket: Socket, hello: object) {
   socket.write(encodeFrame(FrameType.HELLO, 0, 0, Buffer.from(JSON.stringify({ protocol: 1, addr: null, port: null, tags: [], maxFrame: 1 << 20, ...hello }))));
   return {
     seen,
-    send: (type: number, body: object) => socket.write(encodeFrame(type, 0, 0, Buffer.from(JSON.stringify(body)))),
+    send: (type: FrameTypeValue, body: object) => socket.write(encodeFrame(type, 0, 0, Buffer.from(JSON.stringify(body)))),
     sync: () =>
       new Promise<void>((resolve) => {
         pongs.push(resolve);
