@@ -16,6 +16,7 @@ import { MeshError } from '../core/errors.js';
 import { Failures } from '../core/failures.js';
 import { waitForServices, type MeshNode, type NodeCapabilities, type Publishable, type SecurityStatus, type ServiceView } from '../core/node.js';
 import { authorize } from '../security/authorize.js';
+import { SECRET_TRUST_DOMAIN } from '../security/secret.js';
 import { resolveLinkSecurity, type LinkSecurity, type PeerIdentity } from '../security/link.js';
 import { registerPublished } from '../service/describe.js';
 import { Rendezvous, strategyByName, type Strategy } from '../pipeline/balancer.js';
@@ -57,6 +58,7 @@ export class Mesh implements MeshNode {
   #gossipScheduled = false;
   #address: string | undefined;
   #links: LinkSecurity | undefined;
+  #starting = false;
   /** Calls this node serves to itself come from itself. */
   #self: CallerInfo;
 
@@ -108,11 +110,17 @@ export class Mesh implements MeshNode {
   }
 
   async listen(address?: string | number): Promise<void> {
-    if (this.#state !== 'new') throw new MeshError('FAILED_PRECONDITION', 'listen() was already called');
-    const links = resolveLinkSecurity({ tls: this.options.tls, insecure: this.options.insecure, log: (level, msg, extra) => this.#log(level, msg, extra) });
+    if (this.#state !== 'new' || this.#starting) throw new MeshError('FAILED_PRECONDITION', 'listen() was already called');
+    this.#starting = true;
+    const { tls, clusterSecret, insecure } = this.options;
+    const links = await resolveLinkSecurity({ tls, clusterSecret, insecure, name: this.name, log: (level, msg, extra) => this.#log(level, msg, extra) });
     try {
+      if (this.#state !== 'new') throw Failures.nodeClosed({ why: 'this mesh node was closed while it started' });
       if (this.options.authorization && !links.identity) {
         throw new MeshError('FAILED_PRECONDITION', 'an authorization policy needs mutual TLS to know who calls: set MESHRPC_TLS_CA, MESHRPC_TLS_CERT and MESHRPC_TLS_KEY (docs/SECURITY.md)');
+      }
+      if (this.options.authorization && links.identity?.trustDomain === SECRET_TRUST_DOMAIN) {
+        throw new MeshError('FAILED_PRECONDITION', 'an authorization policy needs identities that certificates prove; with MESHRPC_CLUSTER_SECRET every holder of the secret can claim any name: use certificates from a CA (docs/SECURITY.md)');
       }
       for (const s of this.#membership.self.services) this.#assertMayPublish(s.namespace, s.name, links.rights);
     } catch (err) {

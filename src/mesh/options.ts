@@ -48,6 +48,11 @@ export interface MeshOptions {
    * loopback links (docs/SECURITY.md).
    */
   tls?: Partial<TlsFiles>;
+  /**
+   * A secret all nodes share, instead of certificates: mutual TLS under a CA derived from it
+   * (at least 32 characters, e.g. `openssl rand -base64 32`). Default: MESHRPC_CLUSTER_SECRET.
+   */
+  clusterSecret?: string;
   /** Plaintext links beyond loopback, knowingly. Default: MESHRPC_INSECURE=1. */
   insecure?: boolean;
   /**
@@ -75,6 +80,7 @@ export interface ResolvedOptions {
   strategy: StrategyName | Strategy | undefined;
   logger: Logger;
   tls: Partial<TlsFiles> | undefined;
+  clusterSecret: string | undefined;
   insecure: boolean | undefined;
   authorization: AuthorizationPolicy | undefined;
 }
@@ -98,6 +104,7 @@ export function resolveOptions(o: MeshOptions, env: NodeJS.ProcessEnv = process.
     strategy: o.strategy,
     logger: o.logger ?? defaultLogger(`meshrpc:${o.name}`),
     tls: o.tls,
+    clusterSecret: o.clusterSecret,
     insecure: o.insecure,
     authorization: o.authorization ?? policyFromEnv(env.MESHRPC_AUTHORIZATION),
   };

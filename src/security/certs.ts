@@ -32,6 +32,10 @@ export interface CreateCaOptions {
   trustDomain: string;
   /** Validity in days. Default 3650. */
   days?: number;
+  /** The CA's key pair (default: a new one). A cluster secret derives it (security/secret.ts). */
+  keys?: CryptoKeyPair;
+  /** Its subject's common name. Default `meshrpc CA <trust domain>`. */
+  commonName?: string;
 }
 
 export interface IssueOptions {
@@ -81,10 +85,10 @@ export function caTrustDomain(caCert: string): string {
 /** A new CA for one trust domain. */
 export async function createCa(options: CreateCaOptions): Promise<CertificatePair> {
   const trustDomain = parseTrustDomain(options.trustDomain);
-  const keys = await newKeys();
+  const keys = options.keys ?? (await newKeys());
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    name: `CN=meshrpc CA ${trustDomain}`,
+    name: `CN=${options.commonName ?? `meshrpc CA ${trustDomain}`}`,
     keys,
     signingAlgorithm: ECDSA,
     notBefore: new Date(now - CLOCK_SKEW),

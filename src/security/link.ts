@@ -10,11 +10,19 @@ import type { X509Certificate } from 'node:crypto';
 import { MeshError } from '../core/errors.js';
 import { identityOfCertificate, type Identity } from './identity.js';
 import { PublishRights } from './publish-rights.js';
+import { materialFromSecret } from './secret.js';
 import { expiresSoon, loadMaterial, watchMaterial, type LoadedMaterial, type TlsFiles } from './material.js';
 
 export interface LinkSecurityOptions {
   /** PEM files of the CA bundle, this node's certificate and key. Default: MESHRPC_TLS_CA / _CERT / _KEY. */
   tls?: Partial<TlsFiles>;
+  /**
+   * A secret every node of the cluster shares, instead of certificate files: links are mutual TLS
+   * under a CA derived from it (security/secret.ts). Default: MESHRPC_CLUSTER_SECRET.
+   */
+  clusterSecret?: string;
+  /** This node's name, the identity its secret-derived certificate names. */
+  name?: string;
   /** Plaintext links even beyond loopback. Default: MESHRPC_INSECURE=1. */
   insecure?: boolean;
   /** A TLS handshake must finish within this. Default 5 s. */
@@ -50,7 +58,7 @@ export interface LinkSecurity {
   close(): void;
 }
 
-const HOW_TO = 'create certificates with `meshrpc certs init` and `meshrpc certs issue <name>`, then set MESHRPC_TLS_CA, MESHRPC_TLS_CERT and MESHRPC_TLS_KEY (or the `tls` option); or set MESHRPC_INSECURE=1 to accept plaintext links (docs/SECURITY.md)';
+const HOW_TO = 'create certificates with `meshrpc certs init` and `meshrpc certs issue <name>`, then set MESHRPC_TLS_CA, MESHRPC_TLS_CERT and MESHRPC_TLS_KEY (or the `tls` option); or give every node the same MESHRPC_CLUSTER_SECRET (32+ characters); or set MESHRPC_INSECURE=1 to accept plaintext links (docs/SECURITY.md)';
 
 /** 127.0.0.0/8, ::1 and localhost: the addresses only this machine reaches. */
 export function isLoopbackHost(host: string): boolean {
@@ -71,11 +79,16 @@ function tlsFiles(o: LinkSecurityOptions, env: NodeJS.ProcessEnv): TlsFiles | un
   return files as TlsFiles;
 }
 
-/** The link security a node's options and environment ask for. */
-export function resolveLinkSecurity(o: LinkSecurityOptions = {}, env: NodeJS.ProcessEnv = process.env): LinkSecurity {
+/** The link security a node's options and environment ask for: certificate files, a cluster secret, or plaintext. */
+export async function resolveLinkSecurity(o: LinkSecurityOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<LinkSecurity> {
   const files = tlsFiles(o, env);
+  const secret = o.clusterSecret ?? (env.MESHRPC_CLUSTER_SECRET || undefined);
+  if (files && secret) {
+    throw new MeshError('FAILED_PRECONDITION', 'both TLS files and a cluster secret are set: use certificates (MESHRPC_TLS_*) or MESHRPC_CLUSTER_SECRET, not both');
+  }
+  if (secret) return new TlsLinks({ material: await materialFromSecret(secret, o.name ?? 'node') }, o);
   const insecure = o.insecure ?? env.MESHRPC_INSECURE === '1';
-  return files ? new TlsLinks(files, o) : new PlaintextLinks(insecure);
+  return files ? new TlsLinks({ files }, o) : new PlaintextLinks(insecure);
 }
 
 class PlaintextLinks implements LinkSecurity {
@@ -105,6 +118,9 @@ class PlaintextLinks implements LinkSecurity {
   close(): void {}
 }
 
+/** Where a TLS node's material comes from: files (watched and reloaded), or made in memory once. */
+type MaterialSource = { files: TlsFiles } | { material: LoadedMaterial };
+
 class TlsLinks implements LinkSecurity {
   readonly mode = 'tls';
   #material: LoadedMaterial;
@@ -112,9 +128,15 @@ class TlsLinks implements LinkSecurity {
   readonly #stopWatching: () => void;
 
   constructor(
-    files: TlsFiles,
+    source: MaterialSource,
     private readonly o: LinkSecurityOptions,
   ) {
+    if ('material' in source) {
+      this.#material = source.material;
+      this.#stopWatching = () => {};
+      return;
+    }
+    const { files } = source;
     this.#material = loadMaterial(files);
     this.#warnIfExpiring();
     this.#stopWatching = watchMaterial(files, {

@@ -55,6 +55,11 @@ function readPem(file: string, what: string): string {
 /** Read and check the three files; throws FAILED_PRECONDITION saying what is wrong and with which file. */
 export function loadMaterial(files: TlsFiles, now = new Date()): LoadedMaterial {
   const pem = { ca: readPem(files.ca, 'CA file'), cert: readPem(files.cert, 'certificate'), key: readPem(files.key, 'key') };
+  return checkMaterial(pem, files, now);
+}
+
+/** Check PEM material (from files, or made in memory: `files` then names where it came from, for errors). */
+export function checkMaterial(pem: { ca: string; cert: string; key: string }, files: TlsFiles, now = new Date()): LoadedMaterial {
   const cas = certificatesIn(pem.ca, `the CA file ${files.ca}`);
   const [leaf] = certificatesIn(pem.cert, `the certificate ${files.cert}`);
   const issuer = cas.find((ca) => leaf!.checkIssued(ca) && leaf!.verify(ca.publicKey));

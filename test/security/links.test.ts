@@ -29,8 +29,8 @@ async function files(name: string, pair: CertificatePair, caPem = ca.cert) {
   return { ca: `${base}.ca.pem`, cert: `${base}.pem`, key: `${base}.key` };
 }
 
-function security(tls: Awaited<ReturnType<typeof files>>, logs: string[] = [], reloadInterval?: number): LinkSecurity {
-  const s = resolveLinkSecurity({ tls, reloadInterval, log: (level, msg, fields) => logs.push(`${level} ${msg} ${JSON.stringify(fields ?? {})}`) }, {});
+async function security(tls: Awaited<ReturnType<typeof files>>, logs: string[] = [], reloadInterval?: number): Promise<LinkSecurity> {
+  const s = await resolveLinkSecurity({ tls, reloadInterval, log: (level, msg, fields) => logs.push(`${level} ${msg} ${JSON.stringify(fields ?? {})}`) }, {});
   opened.push(s);
   return s;
 }
@@ -87,8 +87,8 @@ afterAll(async () => {
 
 describe('mutual TLS links', () => {
   it('connect two nodes that each know the other\'s identity, over TLS 1.3', async () => {
-    const server = security(await files('greeter', await issueCertificate({ ca, name: 'greeter' })));
-    const client = security(await files('gateway', await issueCertificate({ ca, name: 'gateway' })));
+    const server = await security(await files('greeter', await issueCertificate({ ca, name: 'greeter' })));
+    const client = await security(await files('gateway', await issueCertificate({ ca, name: 'gateway' })));
     let serverSaw: PeerIdentity;
     const { port } = await listen(server, (socket, peer) => {
       serverSaw = peer;
@@ -109,7 +109,7 @@ describe('mutual TLS links', () => {
 
   it('refuse a peer without a certificate, with another CA\'s, or from another trust domain, and log why', async () => {
     const logs: string[] = [];
-    const server = security(await files('greeter2', await issueCertificate({ ca, name: 'greeter' })), logs);
+    const server = await security(await files('greeter2', await issueCertificate({ ca, name: 'greeter' })), logs);
     const links: PeerIdentity[] = [];
     const { port } = await listen(server, (socket, peer) => {
       links.push(peer);
@@ -123,11 +123,11 @@ describe('mutual TLS links', () => {
     await until(() => bare.destroyed || bare.readableEnded);
     // Another CA.
     const other = await createCa({ trustDomain: 'links.test' });
-    const foreign = security(await files('foreign', await issueCertificate({ ca: other, name: 'gateway' }), `${ca.cert}${other.cert}`));
+    const foreign = await security(await files('foreign', await issueCertificate({ ca: other, name: 'gateway' }), `${ca.cert}${other.cert}`));
     expect(await refusedBy(foreign, port)).toBe('');
     // Another trust domain, from a CA the server does not trust either.
     const elsewhere = await createCa({ trustDomain: 'elsewhere.test' });
-    const outsider = security(await files('outsider', await issueCertificate({ ca: elsewhere, name: 'gateway' }), `${ca.cert}${elsewhere.cert}`));
+    const outsider = await security(await files('outsider', await issueCertificate({ ca: elsewhere, name: 'gateway' }), `${ca.cert}${elsewhere.cert}`));
     expect(await refusedBy(outsider, port)).toBe('');
 
     // The server refuses the first two; the third is refused by the client too, since the
@@ -141,7 +141,7 @@ describe('mutual TLS links', () => {
 
   it('answer openssl s_client with a node certificate, and refuse it without one', async () => {
     const logs: string[] = [];
-    const server = security(await files('greeter3', await issueCertificate({ ca, name: 'greeter' })), logs);
+    const server = await security(await files('greeter3', await issueCertificate({ ca, name: 'greeter' })), logs);
     const peers: PeerIdentity[] = [];
     const { port } = await listen(server, (socket, peer) => {
       peers.push(peer);
@@ -162,13 +162,13 @@ describe('mutual TLS links', () => {
   it('reload rotated certificate files for new links, and keep the links already up', async () => {
     const logs: string[] = [];
     const greeterFiles = await files('rotating', await issueCertificate({ ca, name: 'greeter' }));
-    const server = security(greeterFiles, logs, 100);
+    const server = await security(greeterFiles, logs, 100);
     const sockets: Socket[] = [];
     const { port } = await listen(server, (socket) => {
       sockets.push(socket);
       socket.on('data', (d) => socket.write(d));
     });
-    const client = security(await files('caller', await issueCertificate({ ca, name: 'gateway' })));
+    const client = await security(await files('caller', await issueCertificate({ ca, name: 'gateway' })));
     const first = await dial(client, port);
     const firstSerial = first.peer!.certificate.serialNumber;
 
@@ -208,19 +208,20 @@ describe('loading and policy', () => {
 
   it('warns when its own certificate is in the last third of its life', async () => {
     const logs: string[] = [];
-    security(await files('aging', await issueCertificate({ ca, name: 'aging', notBefore: new Date(Date.now() - 8 * 86_400_000), days: 10 })), logs);
+    await security(await files('aging', await issueCertificate({ ca, name: 'aging', notBefore: new Date(Date.now() - 8 * 86_400_000), days: 10 })), logs);
     expect(logs.some((l) => l.startsWith('warn') && l.includes('expires soon'))).toBe(true);
   });
 
-  it('refuses plaintext links beyond loopback unless asked for, with how to set up certificates', () => {
-    const plain = resolveLinkSecurity({}, {});
+  it('refuses plaintext links beyond loopback unless asked for, with how to set up certificates', async () => {
+    const plain = await resolveLinkSecurity({}, {});
     expect(plain.mode).toBe('plaintext');
     expect(() => plain.assertCanListen('127.0.0.1')).not.toThrow();
     expect(() => plain.assertCanListen('localhost')).not.toThrow();
     expect(() => plain.assertCanListen('0.0.0.0')).toThrow(/meshrpc certs init.*MESHRPC_INSECURE=1/);
     expect(() => plain.assertCanListen('10.1.2.3')).toThrow(expect.objectContaining({ code: 'FAILED_PRECONDITION' }));
-    expect(() => resolveLinkSecurity({}, { MESHRPC_INSECURE: '1' }).assertCanListen('0.0.0.0')).not.toThrow();
-    expect(() => resolveLinkSecurity({}, { MESHRPC_TLS_CA: '/x' })).toThrow(/MESHRPC_TLS_CERT and MESHRPC_TLS_KEY not set/);
+    const insecure = await resolveLinkSecurity({}, { MESHRPC_INSECURE: '1' });
+    expect(() => insecure.assertCanListen('0.0.0.0')).not.toThrow();
+    await expect(resolveLinkSecurity({}, { MESHRPC_TLS_CA: '/x' })).rejects.toThrow(/MESHRPC_TLS_CERT and MESHRPC_TLS_KEY not set/);
     expect(['127.0.0.1', '127.9.9.9', '::1', '[::1]', 'localhost'].every(isLoopbackHost)).toBe(true);
     expect(['0.0.0.0', '::', '10.0.0.1', '128.0.0.1', 'example.com'].some(isLoopbackHost)).toBe(false);
   });
