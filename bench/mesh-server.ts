@@ -1,9 +1,13 @@
 /**
  * The server side of the mesh benchmark, in its own process: either a mesh node serving the
  * greeter, or the raw-socket baseline (length-prefixed JSON frames over `net`, replies of one
- * tick coalesced). Prints READY <address>; on SIGTERM prints PEAK_RSS <bytes> and exits.
+ * tick coalesced). With BENCH_TLS_CA/CERT/KEY set, both run over mutual TLS 1.3 (the baseline
+ * then is the same frames over node:tls). Prints READY <address>; on SIGTERM prints PEAK_RSS
+ * <bytes> and exits.
  */
-import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { createServer as createPlainServer, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { Mesh } from '../src/index.js';
 import { greeterHandler } from '../examples/greeter/greeter.mesh.js';
 import { Greeter } from '../examples/greeter/service.js';
@@ -13,15 +17,17 @@ setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50).
 
 const mode = process.argv[2];
 const greeter = new Greeter();
+const env = process.env;
+const tls = env.BENCH_TLS_CA ? { ca: env.BENCH_TLS_CA, cert: env.BENCH_TLS_CERT!, key: env.BENCH_TLS_KEY! } : undefined;
 
 if (mode === 'mesh') {
-  const mesh = new Mesh({ name: 'greeter', codec: (process.env.BENCH_CODEC as 'json' | 'msgpack') ?? 'json' });
+  const mesh = new Mesh({ name: 'greeter', codec: (env.BENCH_CODEC as 'json' | 'msgpack') ?? 'json', ...(tls && { tls }) });
   mesh.publish(greeterHandler(greeter));
   await mesh.listen('127.0.0.1:0');
   console.log(`READY ${mesh.address}`);
 } else {
   // Baseline: frame = u32 length + JSON {"id","method","args"}; reply = u32 length + JSON {"id","result"}.
-  const server = createServer((socket) => {
+  const onSocket = (socket: Socket) => {
     socket.setNoDelay(true);
     let buf = Buffer.alloc(0);
     let corked = false;
@@ -51,7 +57,13 @@ if (mode === 'mesh') {
       }
       buf = o === buf.length ? Buffer.alloc(0) : buf.subarray(o);
     });
-  });
+  };
+  const server = tls
+    ? createTlsServer(
+        { ca: readFileSync(tls.ca), cert: readFileSync(tls.cert), key: readFileSync(tls.key), requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3' },
+        onSocket,
+      )
+    : createPlainServer(onSocket);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   console.log(`READY 127.0.0.1:${(server.address() as { port: number }).port}`);
 }
