@@ -4,7 +4,7 @@
  * A codec is chosen per call and named on the wire, so nodes with different defaults interoperate.
  */
 import { Packr } from 'msgpackr';
-import { MeshError } from './errors.js';
+import { Failures } from './failures.js';
 
 export type CodecName = 'json' | 'msgpack';
 
@@ -31,7 +31,7 @@ export const jsonCodec: Codec = {
     try {
       return JSON.parse(buf.toString('utf8'));
     } catch (err) {
-      throw new MeshError('INVALID_ARGUMENT', `malformed JSON payload: ${(err as Error).message}`);
+      throw Failures.malformedPayload({ codec: 'JSON', why: (err as Error).message });
     }
   },
 };
@@ -51,7 +51,7 @@ export const msgpackCodec: Codec = {
     try {
       return packr.unpack(bytes);
     } catch (err) {
-      throw new MeshError('INVALID_ARGUMENT', `malformed MessagePack payload: ${(err as Error).message}`);
+      throw Failures.malformedPayload({ codec: 'MessagePack', why: (err as Error).message });
     }
   },
 };
@@ -63,7 +63,7 @@ export function codecByName(name: CodecName | Codec | undefined): Codec {
   if (name === undefined) return jsonCodec;
   if (typeof name !== 'string') return name;
   const codec = byName[name];
-  if (!codec) throw new MeshError('INVALID_ARGUMENT', `unknown codec "${name}" (expected json or msgpack)`);
+  if (!codec) throw Failures.unknownCodec({ name });
   return codec;
 }
 

@@ -49,14 +49,19 @@ export class MeshError extends Error {
     return wire;
   }
 
-  static fromWire(wire: unknown): MeshError {
+  /**
+   * An error that came over the wire, as the remote side described it. `local` adds what only
+   * this side knows: the transport's own error as `cause`, or that the call never ran.
+   */
+  static fromWire(wire: unknown, local: Pick<MeshErrorOptions, 'cause' | 'notProcessed'> = {}): MeshError {
     if (!wire || typeof wire !== 'object') {
-      return new MeshError('UNKNOWN', 'remote error without a body');
+      return new MeshError('UNKNOWN', 'remote error without a body', local);
     }
     const w = wire as Partial<WireError>;
     const code = isErrorCode(w.code) ? w.code : 'UNKNOWN';
     const message = typeof w.message === 'string' ? w.message : 'remote error';
     return new MeshError(code, message, {
+      ...local,
       details: w.details,
       remoteName: typeof w.name === 'string' ? w.name : undefined,
     });

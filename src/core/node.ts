@@ -6,7 +6,7 @@
 import type { NodeInterceptors } from '../pipeline/interceptor.js';
 import type { Caller, CallOptions, CallTarget } from './caller.js';
 import type { Endpoint, ServiceInfo } from './endpoint.js';
-import { MeshError } from './errors.js';
+import { Failures } from './failures.js';
 import type { OpenedStream } from './stream.js';
 
 /** A service as the cluster sees it: published info plus how many live instances it has. */
@@ -101,9 +101,7 @@ export function waitForServices(
     const timer = setTimeout(() => {
       off();
       const absent = missing();
-      const why = hint?.();
-      const details = why?.unreachable?.length ? { missing: absent, unreachable: why.unreachable } : { missing: absent };
-      reject(new MeshError('DEADLINE_EXCEEDED', `services not available after ${timeoutMs} ms: ${absent.join(', ')}${why ? `; ${why.text}` : ''}`, { details }));
+      reject(Failures.waitForTimedOut({ missing: absent, afterMs: timeoutMs, why: hint?.() }));
     }, timeoutMs);
     const off = node.onServicesChanged(() => {
       if (missing().length > 0) return;

@@ -2,7 +2,7 @@
  * Mesh settings from options and the environment (MESHRPC_* variables), and address parsing.
  * Options given in code win over the environment.
  */
-import { MeshError } from '../core/errors.js';
+import { Failures } from '../core/failures.js';
 
 export const DEFAULT_PORT = 11999;
 
@@ -23,12 +23,12 @@ export function parseHostPort(value: string, defaultHost = '0.0.0.0', defaultPor
   if (s.indexOf(':') !== i) return { host: s, port: defaultPort }; // bare IPv6
   const host = s.slice(0, i) || defaultHost;
   const portText = s.slice(i + 1);
-  if (!/^\d+$/.test(portText)) throw new MeshError('INVALID_ARGUMENT', `invalid port in address "${value}"`);
+  if (!/^\d+$/.test(portText)) throw Failures.invalidPort({ address: value });
   return { host, port: checkPort(Number(portText), value) };
 }
 
 function checkPort(port: number, value: string): number {
-  if (port < 0 || port > 65535) throw new MeshError('INVALID_ARGUMENT', `port out of range in address "${value}"`);
+  if (port < 0 || port > 65535) throw Failures.portOutOfRange({ address: value });
   return port;
 }
 

@@ -7,7 +7,7 @@
  * process describes itself without loading the gateway (Fastify). Wire form: docs/PROTOCOL.md.
  */
 import type { Dispatcher, Endpoint } from '../core/endpoint.js';
-import { MeshError } from '../core/errors.js';
+import { Failures } from '../core/failures.js';
 import type { Publishable } from '../core/node.js';
 import type { JsonSchema, ServiceSpec } from '../core/spec.js';
 
@@ -70,7 +70,7 @@ export function describeService(handler: { readonly spec: ServiceSpec<unknown> }
   const endpoint: Endpoint = {
     handle(ctx) {
       if (ctx.method !== DESCRIBE_METHOD) {
-        throw new MeshError('UNIMPLEMENTED', `${META_NAMESPACE}/${handler.spec.name} has no method "${ctx.method}"`);
+        throw Failures.unknownMethod({ service: `${META_NAMESPACE}/${handler.spec.name}`, method: ctx.method });
       }
       if (encoded?.codec !== ctx.codec.name) encoded = { codec: ctx.codec.name, bytes: ctx.codec.encode(description) };
       return encoded.bytes;

@@ -5,7 +5,6 @@
  */
 import type { CallContext } from '../core/context.js';
 import { DEFAULT_NAMESPACE, type Endpoint, type ServiceInfo } from '../core/endpoint.js';
-import { MeshError } from '../core/errors.js';
 import { Failures } from '../core/failures.js';
 import type { MethodSpec, ServiceSpec } from '../core/spec.js';
 
@@ -81,9 +80,7 @@ function argsOf(decoded: unknown, spec: MethodSpec): Record<string, unknown> {
     return checked({}, spec);
   }
   if (typeof decoded !== 'object' || Array.isArray(decoded)) {
-    throw new MeshError('INVALID_ARGUMENT', 'arguments must be an object of named parameters', {
-      details: { problems: [{ path: '', expected: 'object', got: Array.isArray(decoded) ? 'array' : typeof decoded }] },
-    });
+    throw Failures.argumentsNotObject({ got: Array.isArray(decoded) ? 'array' : typeof decoded });
   }
   return checked(decoded as Record<string, unknown>, spec);
 }
@@ -91,10 +88,7 @@ function argsOf(decoded: unknown, spec: MethodSpec): Record<string, unknown> {
 function checked(args: Record<string, unknown>, spec: MethodSpec): Record<string, unknown> {
   if (spec.validateParams) {
     const problems = spec.validateParams(args);
-    if (problems && problems.length > 0) {
-      const summary = problems.map((p) => `${p.path || '(arguments)'}: expected ${p.expected}, got ${p.got}`).join('; ');
-      throw new MeshError('INVALID_ARGUMENT', `invalid arguments: ${summary}`, { details: { problems } });
-    }
+    if (problems && problems.length > 0) throw Failures.invalidArguments({ problems });
   }
   return spec.paramsFromWire ? spec.paramsFromWire(args) : args;
 }

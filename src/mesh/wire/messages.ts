@@ -4,6 +4,7 @@
  */
 import { DEFAULT_NAMESPACE, type ServiceInfo } from '../../core/endpoint.js';
 import { MeshError, type WireError } from '../../core/errors.js';
+import { Failures } from '../../core/failures.js';
 import { setMetadata, type Metadata } from '../../core/context.js';
 import { Flags, FrameType, HEADER_SIZE, writeHeader } from './frame.js';
 import { ProtocolError } from './decoder.js';
@@ -26,7 +27,7 @@ export interface RequestHead {
 export function encodeNames(namespace: string, service: string, method: string): Buffer {
   const parts = [namespace === DEFAULT_NAMESPACE ? '' : namespace, service, method].map((s) => Buffer.from(s));
   for (const p of parts) {
-    if (p.length > 255) throw new MeshError('INVALID_ARGUMENT', `name too long for the wire (${p.length} bytes, max 255): ${p.toString().slice(0, 40)}…`);
+    if (p.length > 255) throw Failures.nameTooLongForWire({ name: p.toString(), size: p.length, limit: 255 });
   }
   return Buffer.concat(parts.flatMap((p) => [Buffer.from([p.length]), p]));
 }
@@ -123,13 +124,9 @@ export function decodeError(body: Buffer): MeshError {
   try {
     parsed = JSON.parse(body.toString('utf8')) as ErrorBody;
   } catch {
-    return new MeshError('UNKNOWN', 'remote error with an unreadable body');
+    return Failures.unreadableRemoteError();
   }
-  const err = MeshError.fromWire(parsed);
-  if (parsed && parsed.notProcessed === true) {
-    return new MeshError(err.code, err.message, { details: err.details, remoteName: err.remoteName, notProcessed: true });
-  }
-  return err;
+  return MeshError.fromWire(parsed, parsed?.notProcessed === true ? { notProcessed: true } : {});
 }
 
 /** What a node says about itself: in HELLO, and in GOSSIP about every peer it is connected to. */
