@@ -9,7 +9,7 @@
 import 'reflect-metadata';
 import { webcrypto, X509Certificate as NodeX509 } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-import { MeshError } from '../core/errors.js';
+import { Failures } from '../core/failures.js';
 import { formatIdentity, parseTrustDomain, spiffeUrisOf } from './identity.js';
 import { serviceUri } from './publish-rights.js';
 
@@ -70,7 +70,7 @@ async function keyPem(key: CryptoKey): Promise<string> {
 
 async function importKey(pem: string): Promise<CryptoKey> {
   const body = pem.replace(/-----(BEGIN|END) PRIVATE KEY-----/g, '').replace(/\s+/g, '');
-  if (!body) throw new MeshError('INVALID_ARGUMENT', 'the CA key is not a PKCS#8 PEM private key ("BEGIN PRIVATE KEY")');
+  if (!body) throw Failures.caKeyNotPkcs8();
   return subtle.importKey('pkcs8', Buffer.from(body, 'base64'), ECDSA, false, ['sign']);
 }
 
@@ -78,7 +78,7 @@ async function importKey(pem: string): Promise<CryptoKey> {
 export function caTrustDomain(caCert: string): string {
   // A CA names its trust domain alone: spiffe://<trust domain>, with no path.
   const uri = spiffeUrisOf(new NodeX509(caCert)).map((u) => /^spiffe:\/\/([^/]+)$/.exec(u)?.[1]).find(Boolean);
-  if (!uri) throw new MeshError('INVALID_ARGUMENT', 'the CA certificate names no trust domain (no spiffe:// URI SAN): create it with `meshrpc certs init`');
+  if (!uri) throw Failures.caNamesNoTrustDomain();
   return uri;
 }
 

@@ -4,7 +4,7 @@
  */
 import type { X509Certificate } from 'node:crypto';
 import type { CallerIdentity } from '../core/context.js';
-import { MeshError } from '../core/errors.js';
+import { Failures } from '../core/failures.js';
 
 /** A node's identity as read from its certificate (what a served call sees as `ctx.caller.identity`). */
 export type Identity = CallerIdentity;
@@ -16,7 +16,7 @@ const NAME = /^[A-Za-z0-9._-]{1,128}$/;
 
 export function parseTrustDomain(value: string): string {
   if (!TRUST_DOMAIN.test(value)) {
-    throw new MeshError('INVALID_ARGUMENT', `"${value}" is not a trust domain: use lowercase letters, digits, ".", "-" and "_" (e.g. prod.example.com)`);
+    throw Failures.invalidTrustDomain({ value });
   }
   return value;
 }
@@ -24,7 +24,7 @@ export function parseTrustDomain(value: string): string {
 export function formatIdentity(trustDomain: string, name: string): string {
   parseTrustDomain(trustDomain);
   if (!NAME.test(name) || name === '.' || name === '..') {
-    throw new MeshError('INVALID_ARGUMENT', `"${name}" is not a node name: use letters, digits, ".", "-" and "_"`);
+    throw Failures.invalidNodeName({ name });
   }
   return `spiffe://${trustDomain}/${name}`;
 }

@@ -7,7 +7,7 @@
 import { createServer as createPlainServer, connect as plainConnect, isIP, type Server, type Socket } from 'node:net';
 import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { X509Certificate } from 'node:crypto';
-import { MeshError } from '../core/errors.js';
+import { Failures } from '../core/failures.js';
 import { identityOfCertificate, type Identity } from './identity.js';
 import { PublishRights } from './publish-rights.js';
 import { materialFromSecret } from './secret.js';
@@ -58,8 +58,6 @@ export interface LinkSecurity {
   close(): void;
 }
 
-const HOW_TO = 'create certificates with `meshrpc certs init` and `meshrpc certs issue <name>`, then set MESHRPC_TLS_CA, MESHRPC_TLS_CERT and MESHRPC_TLS_KEY (or the `tls` option); or give every node the same MESHRPC_CLUSTER_SECRET (32+ characters); or set MESHRPC_INSECURE=1 to accept plaintext links (docs/SECURITY.md)';
-
 /** 127.0.0.0/8, ::1 and localhost: the addresses only this machine reaches. */
 export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
@@ -74,7 +72,7 @@ function tlsFiles(o: LinkSecurityOptions, env: NodeJS.ProcessEnv): TlsFiles | un
   if (given.length === 0) return undefined;
   if (given.length < 3) {
     const missing = Object.entries(files).filter(([, v]) => !v).map(([k]) => `MESHRPC_TLS_${k.toUpperCase()}`);
-    throw new MeshError('FAILED_PRECONDITION', `TLS needs a CA, a certificate and a key: ${missing.join(' and ')} not set`);
+    throw Failures.tlsFilesMissing({ missing });
   }
   return files as TlsFiles;
 }
@@ -84,7 +82,7 @@ export async function resolveLinkSecurity(o: LinkSecurityOptions = {}, env: Node
   const files = tlsFiles(o, env);
   const secret = o.clusterSecret ?? (env.MESHRPC_CLUSTER_SECRET || undefined);
   if (files && secret) {
-    throw new MeshError('FAILED_PRECONDITION', 'both TLS files and a cluster secret are set: use certificates (MESHRPC_TLS_*) or MESHRPC_CLUSTER_SECRET, not both');
+    throw Failures.tlsAndSecret();
   }
   if (secret) return new TlsLinks({ material: await materialFromSecret(secret, o.name ?? 'node') }, o);
   const insecure = o.insecure ?? env.MESHRPC_INSECURE === '1';
@@ -101,11 +99,11 @@ class PlaintextLinks implements LinkSecurity {
   }
   assertCanListen(host: string): void {
     if (this.insecure || isLoopbackHost(host)) return;
-    throw new MeshError('FAILED_PRECONDITION', `refusing to accept plaintext mesh links on ${host}, which other machines can reach: ${HOW_TO}`);
+    throw Failures.plaintextListen({ host });
   }
   assertCanDial(host: string): void {
     if (this.insecure || isLoopbackHost(host)) return;
-    throw new MeshError('FAILED_PRECONDITION', `refusing to send plaintext mesh traffic to ${host}, beyond loopback: ${HOW_TO}`);
+    throw Failures.plaintextDial({ host });
   }
   createServer(onLink: (socket: Socket, peer: PeerIdentity) => void): Server {
     return createPlainServer((socket) => onLink(socket, undefined));

@@ -9,6 +9,7 @@ import { createSecureContext, type SecureContext } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { MeshError } from '../core/errors.js';
+import { Failures } from '../core/failures.js';
 import { identityOfCertificate, type Identity } from './identity.js';
 import { PublishRights } from './publish-rights.js';
 
@@ -40,7 +41,7 @@ const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g
 
 function certificatesIn(pem: string, what: string): X509Certificate[] {
   const blocks = pem.match(PEM_CERT) ?? [];
-  if (blocks.length === 0) throw new MeshError('FAILED_PRECONDITION', `${what} holds no PEM certificate`);
+  if (blocks.length === 0) throw Failures.noPemCertificate({ what });
   return blocks.map((b) => new X509Certificate(b));
 }
 
@@ -48,7 +49,7 @@ function readPem(file: string, what: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new MeshError('FAILED_PRECONDITION', `cannot read the ${what} ${file}: ${(err as Error).message}`);
+    throw Failures.unreadableTlsFile({ what, file, why: (err as Error).message });
   }
 }
 
@@ -63,15 +64,15 @@ export function checkMaterial(pem: { ca: string; cert: string; key: string }, fi
   const cas = certificatesIn(pem.ca, `the CA file ${files.ca}`);
   const [leaf] = certificatesIn(pem.cert, `the certificate ${files.cert}`);
   const issuer = cas.find((ca) => leaf!.checkIssued(ca) && leaf!.verify(ca.publicKey));
-  if (!issuer) throw new MeshError('FAILED_PRECONDITION', `${files.cert} is not signed by any CA in ${files.ca}`);
+  if (!issuer) throw Failures.notSignedByCa({ cert: files.cert, ca: files.ca });
   const { notBefore, notAfter } = checkDates(leaf!, files.cert, now);
   const identity = identityOfCertificate(leaf!);
-  if (!identity) throw new MeshError('FAILED_PRECONDITION', `${files.cert} names no spiffe://<trust domain>/<name> identity (issue it with \`meshrpc certs issue <name>\`)`);
+  if (!identity) throw Failures.noIdentity({ cert: files.cert });
   let context: SecureContext;
   try {
     context = createSecureContext({ ...pem, minVersion: 'TLSv1.3' });
   } catch (err) {
-    throw new MeshError('FAILED_PRECONDITION', `${files.key} does not fit ${files.cert}: ${(err as Error).message}`);
+    throw Failures.keyDoesNotFit({ key: files.key, cert: files.cert, why: (err as Error).message });
   }
   return { identity, rights: PublishRights.of(identity, leaf!), context, notBefore, notAfter, pem };
 }
@@ -79,8 +80,8 @@ export function checkMaterial(pem: { ca: string; cert: string; key: string }, fi
 function checkDates(cert: X509Certificate, file: string, now: Date): { notBefore: Date; notAfter: Date } {
   const notBefore = new Date(cert.validFrom);
   const notAfter = new Date(cert.validTo);
-  if (now < notBefore) throw new MeshError('FAILED_PRECONDITION', `${file} is not valid yet: valid from ${notBefore.toISOString()}`);
-  if (now > notAfter) throw new MeshError('FAILED_PRECONDITION', `${file} expired at ${notAfter.toISOString()}: issue a new one (meshrpc certs issue)`);
+  if (now < notBefore) throw Failures.notValidYet({ file, from: notBefore });
+  if (now > notAfter) throw Failures.certificateExpired({ file, at: notAfter });
   return { notBefore, notAfter };
 }
 

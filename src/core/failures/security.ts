@@ -2,7 +2,7 @@
 import { because, named } from './named.js';
 
 const HOW_TO =
-  'create certificates with `meshrpc certs init` and `meshrpc certs issue <name>`, then set MESHRPC_TLS_CA, MESHRPC_TLS_CERT and MESHRPC_TLS_KEY (or the `tls` option); or set MESHRPC_INSECURE=1 to accept plaintext links (docs/SECURITY.md)';
+  'create certificates with `meshrpc certs init` and `meshrpc certs issue <name>`, then set MESHRPC_TLS_CA, MESHRPC_TLS_CERT and MESHRPC_TLS_KEY (or the `tls` option); or give every node the same MESHRPC_CLUSTER_SECRET (32+ characters); or set MESHRPC_INSECURE=1 to accept plaintext links (docs/SECURITY.md)';
 
 export const SecurityFailures = {
   // ---- settings ----
@@ -10,6 +10,10 @@ export const SecurityFailures = {
     'FAILED_PRECONDITION',
     (p) => `TLS needs a CA, a certificate and a key: ${p.missing.join(' and ')} not set`,
     { details: (p) => ({ missing: p.missing }) },
+  ),
+  tlsAndSecret: named(
+    'FAILED_PRECONDITION',
+    () => 'both TLS files and a cluster secret are set: use certificates (MESHRPC_TLS_*) or MESHRPC_CLUSTER_SECRET, not both',
   ),
   plaintextListen: named<{ host: string }>('FAILED_PRECONDITION', (p) => `refusing to accept plaintext mesh links on ${p.host}, which other machines can reach: ${HOW_TO}`),
   plaintextDial: named<{ host: string }>('FAILED_PRECONDITION', (p) => `refusing to send plaintext mesh traffic to ${p.host}, beyond loopback: ${HOW_TO}`),
