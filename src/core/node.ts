@@ -6,8 +6,8 @@
 import type { NodeInterceptors } from '../pipeline/interceptor.js';
 import type { Caller, CallOptions, CallTarget } from './caller.js';
 import type { Endpoint, ServiceInfo } from './endpoint.js';
-import { Failures } from './failures.js';
 import type { OpenedStream } from './stream.js';
+import { Failures } from './failures.js';
 
 /** A service as the cluster sees it: published info plus how many live instances it has. */
 export interface ServiceView extends ServiceInfo {

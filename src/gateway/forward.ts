@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import { MeshError } from '../core/errors.js';
 import type { MeshNode } from '../core/node.js';
 import type { OpenedStream } from '../core/stream.js';
+import { Failures } from '../core/failures.js';
 import { HttpError } from './errors.js';
 import { decodeReplyHead, encodeHead, forwardableHeaders, HTTP_STREAM_METHOD } from './http-head.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -33,7 +34,7 @@ export function createForwarder(deps: ForwardDeps) {
   async function forward(request: FastifyRequest, reply: FastifyReply, service: string): Promise<FastifyReply> {
     request.meshrpc = { service, method: 'http' };
     if (!node.capabilities.streams || !node.openStream) {
-      throw new MeshError('UNIMPLEMENTED', 'this mesh engine cannot forward HTTP to published handlers');
+      throw Failures.cannotForwardHttp();
     }
     const declared = request.headers['content-length'];
     if (declared !== undefined && Number(declared) > bodyLimit) throw tooLarge(bodyLimit);
@@ -49,7 +50,7 @@ export function createForwarder(deps: ForwardDeps) {
     // The client going away before its response finished cancels the stream on the mesh.
     const abort = new AbortController();
     const gone = () => {
-      if (!reply.raw.writableFinished) abort.abort(new MeshError('CANCELLED', 'the HTTP client went away'));
+      if (!reply.raw.writableFinished) abort.abort(Failures.httpClientGone());
     };
     if (reply.raw.destroyed || request.raw.destroyed) gone();
     else reply.raw.once('close', gone);
@@ -117,7 +118,7 @@ export function createForwarder(deps: ForwardDeps) {
         reply.header('allow', 'POST');
         throw new HttpError(405, 'UNIMPLEMENTED', `call "${service}.${rest}" with POST and a JSON object of named arguments`);
       }
-      throw unknownMethod(service, rest, entry.methods, ' and publishes no HTTP handler');
+      throw unknownMethod(service, rest, entry.methods, true);
     }
     return forward(request, reply, service);
   }
@@ -162,7 +163,7 @@ async function pump(source: Readable, stream: OpenedStream, limit: number, abort
     }
     // An upload cut short (the client went away) must not look like a complete body.
     if ((source as Partial<IncomingMessage>).complete === false) {
-      throw new MeshError('CANCELLED', 'the HTTP client went away during the upload');
+      throw Failures.httpClientGone({ during: 'the upload' });
     }
     await stream.end();
   } catch (err) {

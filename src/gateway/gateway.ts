@@ -15,6 +15,7 @@ import { fastify, LogController, type FastifyInstance, type FastifyReply, type F
 import { pino, type Logger } from 'pino';
 import type { MeshNode } from '../core/node.js';
 import { MeshError } from '../core/errors.js';
+import { Failures } from '../core/failures.js';
 import { formatHostPort, parseHostPort } from '../mesh/config.js';
 import { DEFAULT_TIMEOUT } from '../pipeline/outbound.js';
 import { errorResponse, sendError } from './errors.js';
@@ -165,7 +166,7 @@ export function createGateway(node: MeshNode, options: GatewayOptions = {}): Gat
     return sendError(reply, err);
   });
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) =>
-    sendError(reply, new MeshError('NOT_FOUND', `no route for ${request.method} ${request.url.split('?', 1)[0]}`)),
+    sendError(reply, Failures.noRoute({ method: request.method, path: request.url.split('?', 1)[0]! })),
   );
 
   // ---- operations ----

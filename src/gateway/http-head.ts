@@ -5,7 +5,7 @@
  * small, once per request, and readable in a packet capture.
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import { MeshError } from '../core/errors.js';
+import { Failures } from '../core/failures.js';
 
 export interface HttpRequestHead {
   method: string;
@@ -57,7 +57,7 @@ export function encodeHead(head: HttpRequestHead | HttpReplyHead): Buffer {
 export function decodeRequestHead(bytes: Uint8Array): HttpRequestHead {
   const head = parse(bytes, 'request') as Partial<HttpRequestHead>;
   if (typeof head.method !== 'string' || typeof head.url !== 'string' || !head.url.startsWith('/')) {
-    throw new MeshError('INVALID_ARGUMENT', 'HTTP request head needs a method and a url starting with "/"');
+    throw Failures.invalidRequestHead();
   }
   return { method: head.method, url: head.url, headers: isObject(head.headers) ? head.headers : {}, remote: head.remote };
 }
@@ -65,16 +65,16 @@ export function decodeRequestHead(bytes: Uint8Array): HttpRequestHead {
 export function decodeReplyHead(bytes: Uint8Array): HttpReplyHead {
   const head = parse(bytes, 'reply') as Partial<HttpReplyHead>;
   if (typeof head.status !== 'number' || head.status < 100 || head.status > 999) {
-    throw new MeshError('INTERNAL', 'HTTP reply head from the service has no valid status');
+    throw Failures.invalidReplyHead();
   }
   return { status: head.status, headers: isObject(head.headers) ? head.headers : {} };
 }
 
-function parse(bytes: Uint8Array, what: string): unknown {
+function parse(bytes: Uint8Array, what: 'request' | 'reply'): unknown {
   try {
     return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8'));
   } catch {
-    throw new MeshError('INVALID_ARGUMENT', `malformed HTTP ${what} head`);
+    throw Failures.malformedHead({ what });
   }
 }
 

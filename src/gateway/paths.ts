@@ -6,8 +6,8 @@
  * separators, NUL, and any target that is not origin-form (`GET http://host/x`, `*`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MeshError } from '../core/errors.js';
 import { errorResponse } from './errors.js';
+import { Failures } from '../core/failures.js';
 
 // Only a target holding one of these can be refused: the common request skips the walk.
 const SUSPECT = /[%.\\]/;
@@ -36,7 +36,7 @@ export function guardRequestTargets(
   return (req, res) => {
     const problem = requestTargetProblem(req.url);
     if (problem === undefined) return handler(req, res);
-    const { status, body } = errorResponse(new MeshError('INVALID_ARGUMENT', `request target refused: ${problem}`));
+    const { status, body } = errorResponse(Failures.requestTargetRefused({ problem }));
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
     res.end(JSON.stringify(body));
   };

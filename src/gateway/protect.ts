@@ -5,8 +5,8 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { MeshError } from '../core/errors.js';
 import { sendError } from './errors.js';
+import { Failures } from '../core/failures.js';
 
 export interface AuthOptions {
   /** Accepted tokens, sent as `Authorization: Bearer <token>` or `x-api-key: <token>`. */
@@ -63,7 +63,7 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
     const ok = options.verify ? await options.verify(token, request) : check(token);
     if (!ok) {
       reply.header('www-authenticate', 'Bearer');
-      return sendError(reply, new MeshError('UNAUTHENTICATED', token === undefined ? 'missing API key or bearer token' : 'invalid API key or bearer token'));
+      return sendError(reply, token === undefined ? Failures.missingCredentials() : Failures.invalidCredentials());
     }
   });
 }

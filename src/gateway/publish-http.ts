@@ -17,6 +17,7 @@ import type { CallContext } from '../core/context.js';
 import { DEFAULT_NAMESPACE } from '../core/endpoint.js';
 import { MeshError } from '../core/errors.js';
 import type { StreamEndpoint, StreamReply } from '../core/stream.js';
+import { Failures } from '../core/failures.js';
 import { decodeRequestHead, encodeHead, forwardableHeaders } from './http-head.js';
 
 export type NodeHttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -84,7 +85,7 @@ export function publishHttpHandler(
           res.once('close', () => ctx.signal.removeEventListener('abort', onAbort));
         });
         req.once('error', (err) => {
-          reject(err instanceof MeshError ? err : new MeshError('INTERNAL', `HTTP handler of "${name}" failed: ${err.message}`));
+          reject(err instanceof MeshError ? err : Failures.httpHandlerFailed({ service: name, why: err.message }));
         });
         body.once('error', (err) => req.destroy(err));
         body.pipe(req);

@@ -8,6 +8,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { MeshNode } from '../core/node.js';
 import { MeshError } from '../core/errors.js';
+import { Failures } from '../core/failures.js';
 import { HttpError } from './errors.js';
 import type { GatewayMetrics } from './metrics.js';
 import { deadlineOf, metadataOf, readBody, stickyKeyOf, type DeadlinePolicy } from './request.js';
@@ -29,15 +30,14 @@ const CODEC = { codec: 'json' as const };
 /** The 404/503 for a service that has no live instance now. */
 export function missingService(table: ServiceTable, service: string): MeshError {
   return table.wasSeen(service)
-    ? new MeshError('UNAVAILABLE', `no live instance of service "${service}"`)
-    : new MeshError('NOT_FOUND', `no service named "${service}" in the cluster`);
+    ? // The gateway answers this itself over HTTP; its flag stays what it always was here.
+      Failures.noLiveInstance({ service }, { notProcessed: false })
+    : Failures.serviceNotInCluster({ service });
 }
 
 /** A known service without that method: UNIMPLEMENTED, as on every transport (docs/ERRORS.md). */
-export function unknownMethod(service: string, method: string, methods: ReadonlySet<string> | undefined, suffix = ''): MeshError {
-  return new MeshError('UNIMPLEMENTED', `service "${service}" has no method "${method}"${suffix}`, {
-    details: { methods: [...(methods ?? [])] },
-  });
+export function unknownMethod(service: string, method: string, methods: ReadonlySet<string> | undefined, noHttpHandler = false): MeshError {
+  return Failures.unknownMethod({ service, method, methods: methods ?? [], noHttpHandler });
 }
 
 export function rpcRoute(deps: RpcRouteDeps) {

@@ -7,11 +7,11 @@
 import { createServer as createPlainServer, connect as plainConnect, isIP, type Server, type Socket } from 'node:net';
 import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { X509Certificate } from 'node:crypto';
-import { Failures } from '../core/failures.js';
 import { identityOfCertificate, type Identity } from './identity.js';
 import { PublishRights } from './publish-rights.js';
 import { materialFromSecret } from './secret.js';
 import { expiresSoon, loadMaterial, watchMaterial, type LoadedMaterial, type TlsFiles } from './material.js';
+import { Failures } from '../core/failures.js';
 
 export interface LinkSecurityOptions {
   /** PEM files of the CA bundle, this node's certificate and key. Default: MESHRPC_TLS_CA / _CERT / _KEY. */

@@ -7,9 +7,9 @@
  * process describes itself without loading the gateway (Fastify). Wire form: docs/PROTOCOL.md.
  */
 import type { Dispatcher, Endpoint } from '../core/endpoint.js';
-import { Failures } from '../core/failures.js';
 import type { Publishable } from '../core/node.js';
 import type { JsonSchema, ServiceSpec } from '../core/spec.js';
+import { Failures } from '../core/failures.js';
 
 export const META_NAMESPACE = '__meta';
 export const DESCRIBE_METHOD = 'describe';

@@ -4,8 +4,8 @@
  */
 import { DEFAULT_NAMESPACE, type ServiceInfo } from '../../core/endpoint.js';
 import { MeshError, type WireError } from '../../core/errors.js';
-import { Failures } from '../../core/failures.js';
 import { setMetadata, type Metadata } from '../../core/context.js';
+import { Failures } from '../../core/failures.js';
 import { Flags, FrameType, HEADER_SIZE, writeHeader } from './frame.js';
 import { ProtocolError } from './decoder.js';
 
