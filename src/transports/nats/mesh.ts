@@ -101,7 +101,7 @@ export class NatsMesh implements MeshNode {
   }
 
   publish(service: Publishable): this {
-    if (this.#state === 'closing' || this.#state === 'closed') throw new MeshError('FAILED_PRECONDITION', 'this node is closing');
+    if (this.#state === 'closing' || this.#state === 'closed') throw Failures.nodeClosing();
     const before = new Set(this.#inbound.dispatcher.services());
     registerPublished(this.#inbound.dispatcher, service); // a typed handler also gets its __meta description
     if (this.#state === 'running') {
@@ -113,9 +113,9 @@ export class NatsMesh implements MeshNode {
 
   /** Publish a byte-stream endpoint under a service name (the gateway forwards HTTP over these). */
   publishStream(name: string, endpoint: StreamEndpoint, namespace = DEFAULT_NAMESPACE): this {
-    if (this.#state === 'closing' || this.#state === 'closed') throw new MeshError('FAILED_PRECONDITION', 'this node is closing');
+    if (this.#state === 'closing' || this.#state === 'closed') throw Failures.nodeClosing();
     const key = `${namespace}/${name}`;
-    if (this.#streams.has(key)) throw new MeshError('ALREADY_EXISTS', `stream endpoint "${key}" is already published`);
+    if (this.#streams.has(key)) throw Failures.streamEndpointExists({ key });
     this.#streams.set(key, endpoint);
     if (this.#state === 'running') {
       this.#subscribeStream(namespace, name);
@@ -128,7 +128,7 @@ export class NatsMesh implements MeshNode {
   openStream(target: CallTarget, head: Uint8Array, options?: CallOptions): OpenedStream {
     const nc = this.#nc;
     if (!nc || this.#state === 'closed' || this.#state === 'new') {
-      const err = new MeshError('UNAVAILABLE', this.#state === 'new' ? 'call listen() first' : 'this node is closed', { notProcessed: true });
+      const err = Failures.nodeClosed({ why: this.#state === 'new' ? 'call listen() first' : undefined });
       const reply = Promise.reject(err);
       reply.catch(() => {});
       return { write: () => Promise.reject(err), end: () => Promise.reject(err), reply };
@@ -148,7 +148,7 @@ export class NatsMesh implements MeshNode {
 
   /** Connect and join. An address, when given as a nats:// URL, names the server to use. */
   async listen(address?: string | number): Promise<void> {
-    if (this.#state !== 'new') throw new MeshError('FAILED_PRECONDITION', 'listen() was already called');
+    if (this.#state !== 'new') throw Failures.listenCalledTwice();
     this.#state = 'running';
     try {
       if (this.#o.connection) this.#nc = this.#o.connection;
@@ -160,7 +160,7 @@ export class NatsMesh implements MeshNode {
       }
     } catch (err) {
       this.#state = 'closed';
-      throw new MeshError('UNAVAILABLE', `cannot connect to NATS: ${(err as Error).message}`, { cause: err });
+      throw Failures.brokerUnreachable({ broker: 'NATS', why: (err as Error).message }, { cause: err });
     }
     const nc = this.#nc;
     const p = this.#o.prefix;

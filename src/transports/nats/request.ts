@@ -21,7 +21,7 @@ export async function natsRequest(
   deadline: number,
   codec: Codec,
 ): Promise<Uint8Array> {
-  if (nc.isClosed() || nc.isDraining()) throw new MeshError('UNAVAILABLE', 'NATS connection is closed', { notProcessed: true });
+  if (nc.isClosed() || nc.isDraining()) throw Failures.brokerClosed({ broker: 'NATS' });
   const signal = options.signal;
   const max = nc.info?.max_payload;
   if (max !== undefined && payload.length > max) {
@@ -69,16 +69,16 @@ export function mapNatsError(err: unknown, subject: string): MeshError {
   for (let c: unknown = e; c instanceof Error && chain.length < 5; c = (c as { cause?: unknown }).cause) chain.push(c);
   const has = (cls: abstract new (...a: never[]) => Error) => chain.some((c) => c instanceof cls);
   if (has(natsErrors.NoRespondersError) || (e instanceof natsErrors.RequestError && e.isNoResponders())) {
-    return new MeshError('UNAVAILABLE', `no instance is serving "${subject}"`, { cause: err, notProcessed: true });
+    return Failures.noResponders({ subject }, { cause: err });
   }
   if (has(natsErrors.TimeoutError)) return Failures.deadlineExceeded({ target: subject }, { cause: err });
   if (chain.some((c) => /max_payload/i.test(c.message))) {
-    return new MeshError('RESOURCE_EXHAUSTED', `payload exceeds the NATS server's max_payload: ${e.message}`, { cause: err, notProcessed: true });
+    return Failures.overMaxPayload({ why: e.message }, { cause: err });
   }
   if (has(natsErrors.ClosedConnectionError) || has(natsErrors.DrainingConnectionError) || has(natsErrors.ConnectionError)) {
-    return new MeshError('UNAVAILABLE', `NATS connection lost: ${e.message}`, { cause: err });
+    return Failures.brokerLost({ broker: 'NATS', why: e.message }, { cause: err });
   }
-  if (has(natsErrors.PermissionViolationError)) return new MeshError('PERMISSION_DENIED', e.message, { cause: err });
-  if (has(natsErrors.InvalidSubjectError) || has(natsErrors.InvalidArgumentError)) return new MeshError('INVALID_ARGUMENT', e.message, { cause: err });
-  return new MeshError('UNAVAILABLE', `NATS request failed: ${e?.message ?? String(err)}`, { cause: err });
+  if (has(natsErrors.PermissionViolationError)) return Failures.brokerPermissionDenied({ broker: 'NATS', why: e.message }, { cause: err });
+  if (has(natsErrors.InvalidSubjectError) || has(natsErrors.InvalidArgumentError)) return Failures.brokerRejectedArgument({ broker: 'NATS', why: e.message }, { cause: err });
+  return Failures.brokerRequestFailed({ broker: 'NATS', why: e?.message ?? String(err) }, { cause: err });
 }

@@ -6,7 +6,6 @@
  * signal or the connection closing, whichever comes first, and is then forgotten.
  */
 import { createInbox, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
-import { MeshError } from '../../core/errors.js';
 import { Failures } from '../../core/failures.js';
 
 interface Pending {
@@ -38,7 +37,7 @@ export class NatsRequester {
 
   private constructor(nc: NatsConnection) {
     this.#nc = nc;
-    void nc.closed().then(() => this.#failAll('NATS connection closed'));
+    void nc.closed().then(() => this.#failAll());
   }
 
   /**
@@ -77,14 +76,14 @@ export class NatsRequester {
     this.#nc.subscribe(`${inbox}*`, {
       callback: (err, msg) => {
         if (err) {
-          this.#failAll(`NATS reply subscription failed: ${err.message}`);
+          this.#failAll(`the reply subscription failed: ${err.message}`);
           return;
         }
         const token = msg.subject.slice(inbox.length);
         // A 503 status with no body is the server saying nobody subscribes to the subject.
         if (msg.data.length === 0 && msg.headers?.code === 503) {
           const subject = this.#pending.get(token)?.subject ?? msg.subject;
-          this.#settle(token, new MeshError('UNAVAILABLE', `no instance is serving "${subject}"`, { notProcessed: true }));
+          this.#settle(token, Failures.noResponders({ subject }));
         } else {
           this.#settle(token, undefined, msg);
         }
@@ -105,8 +104,8 @@ export class NatsRequester {
     else p.reject(err);
   }
 
-  #failAll(message: string): void {
-    for (const token of [...this.#pending.keys()]) this.#settle(token, new MeshError('UNAVAILABLE', message));
+  #failAll(why?: string): void {
+    for (const token of [...this.#pending.keys()]) this.#settle(token, Failures.brokerLost({ broker: 'NATS', why }));
     this.#inbox = undefined;
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { CallContext } from '../../core/context.js';
-import { MeshError } from '../../core/errors.js';
+import { Failures } from '../../core/failures.js';
 import type { Inbound } from '../../pipeline/inbound.js';
 import { errorReply, methodOf, readRequestHeaders } from './wire.js';
 
@@ -25,7 +25,7 @@ export function serveMsg(msg: Msg, namespace: string, service: string, inbound: 
       msg.respond(out);
     } catch (e) {
       // Typically the reply is over max_payload: tell the caller instead of leaving it waiting.
-      respondError(msg, new MeshError('RESOURCE_EXHAUSTED', `reply could not be sent: ${(e as Error).message}`));
+      respondError(msg, Failures.replyNotSent({ why: (e as Error).message }));
     }
   });
 }

@@ -17,6 +17,7 @@ import { deadlineOf, type CallOptions } from '../../core/caller.js';
 import { CallContext } from '../../core/context.js';
 import { MeshError } from '../../core/errors.js';
 import type { OpenedStream, StreamEndpoint, StreamReply } from '../../core/stream.js';
+import { Failures } from '../../core/failures.js';
 import { errorOfReply, errorReply, readRequestHeaders, requestHeaders } from './wire.js';
 
 /** The message kind of a stream message. */
@@ -163,9 +164,9 @@ export function openNatsStream(nc: NatsConnection, subject: string, head: Uint8A
     reply.catch(() => {});
     return { write: () => Promise.reject(err), end: () => Promise.reject(err), reply };
   };
-  if (nc.isClosed() || nc.isDraining()) return failed(new MeshError('UNAVAILABLE', 'NATS connection is closed', { notProcessed: true }));
-  if (options?.signal?.aborted) return failed(new MeshError('CANCELLED', 'stream cancelled before it started', { notProcessed: true }));
-  if (deadline <= now) return failed(new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded before the stream started', { notProcessed: true }));
+  if (nc.isClosed() || nc.isDraining()) return failed(Failures.brokerClosed({ broker: 'NATS' }));
+  if (options?.signal?.aborted) return failed(Failures.cancelledBeforeStart());
+  if (deadline <= now) return failed(Failures.deadlineBeforeStart());
 
   let peer: string | undefined; // the instance's inbox, once it accepted
   let settled = false;
@@ -181,7 +182,7 @@ export function openNatsStream(nc: NatsConnection, subject: string, head: Uint8A
   const outflow = new Outflow((chunk) => send(nc, peer!, 'data', chunk));
   const inflow = new Inflow((n) => peer && sendCredit(nc, peer, n));
   // A reader that lets go of the reply body early (the HTTP client went away) cancels the stream.
-  inflow.readable.once('close', () => fail(new MeshError('CANCELLED', 'the reader of the stream went away'), true));
+  inflow.readable.once('close', () => fail(Failures.streamReaderGone(), true));
   const inbox = inboxOf(nc);
   const cleanup = () => {
     settled = true;
@@ -200,17 +201,17 @@ export function openNatsStream(nc: NatsConnection, subject: string, head: Uint8A
   };
   const onAbort = () => {
     const reason: unknown = options?.signal?.reason;
-    fail(reason instanceof MeshError ? reason : new MeshError('CANCELLED', 'stream cancelled by the caller', { cause: reason }), true);
+    fail(reason instanceof MeshError ? reason : Failures.cancelledByCaller(undefined, { cause: reason }), true);
   };
   options?.signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => fail(new MeshError('DEADLINE_EXCEEDED', `deadline exceeded on the stream to "${subject}"`), true), Math.min(deadline - now, MAX_TIMER));
+  const timer = setTimeout(() => fail(Failures.deadlineExceeded({ target: subject }), true), Math.min(deadline - now, MAX_TIMER));
   timer.unref();
 
   const sub: Subscription = nc.subscribe(inbox, {
     callback: (err, msg) => {
       if (err || settled) return;
       if (msg.headers?.code === 503) {
-        fail(new MeshError('UNAVAILABLE', `no instance is serving "${subject}"`, { notProcessed: true }), false);
+        fail(Failures.noResponders({ subject }), false);
         return;
       }
       switch (msg.headers?.get(H_STREAM) as Kind | undefined) {
@@ -236,7 +237,7 @@ export function openNatsStream(nc: NatsConnection, subject: string, head: Uint8A
           break;
         case 'error':
         case 'cancel':
-          fail(errorOfReply(msg.headers, msg.data) ?? new MeshError('CANCELLED', 'the instance cancelled the stream'), false);
+          fail(errorOfReply(msg.headers, msg.data) ?? Failures.cancelledByServer(), false);
           break;
       }
     },
@@ -271,12 +272,12 @@ export function serveNatsStream(
   const opener = msg.reply;
   if (!opener) return;
   if (!endpoint) {
-    sendError(nc, opener, new MeshError('NOT_FOUND', `service "${target.service}" publishes no stream endpoint`, { notProcessed: true }));
+    sendError(nc, opener, Failures.noStreamEndpoint({ service: target.service }, { notProcessed: true }));
     return;
   }
   const head = readRequestHeaders(msg.headers);
   if (head.deadline !== undefined && head.deadline <= Date.now()) {
-    sendError(nc, opener, new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded before the stream reached the handler'));
+    sendError(nc, opener, Failures.deadlineOnArrival());
     return;
   }
   const abort = new AbortController();
@@ -300,7 +301,7 @@ export function serveNatsStream(
     ctx.finish();
   };
   // Whatever the handler does, this instance lets go of the stream at its deadline.
-  const timer = setTimeout(() => stop(new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded'), true), Math.min(ctx.remaining, MAX_TIMER));
+  const timer = setTimeout(() => stop(Failures.deadlineExceeded(), true), Math.min(ctx.remaining, MAX_TIMER));
   timer.unref();
   const sub = nc.subscribe(inboxOf(nc), {
     callback: (err, m) => {
@@ -317,7 +318,7 @@ export function serveNatsStream(
           break;
         case 'error':
         case 'cancel':
-          stop(errorOfReply(m.headers, m.data) ?? new MeshError('CANCELLED', 'the caller cancelled the stream'), false);
+          stop(errorOfReply(m.headers, m.data) ?? Failures.cancelledByCaller(), false);
           break;
       }
     },
