@@ -105,7 +105,7 @@ export class Connection {
     this.#nextStreamId = outbound ? 1 : 2;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('error', (err) => this.#fail(new MeshError('UNAVAILABLE', `connection error: ${err.message}`, { cause: err })));
+    socket.on('error', (err) => this.#fail(Failures.linkLost({ peer: this.peerLabel, why: err.message }, { cause: err })));
     socket.on('close', () => this.#fail(undefined));
     this.#outbox = new Outbox(socket);
     this.#heartbeat = new Heartbeat(opts.heartbeatInterval, opts.heartbeatTimeout, () => this.#send(encodeFrame(FrameType.PING, 0, 0)), (idle) => {
@@ -456,7 +456,7 @@ export class Connection {
     for (const id of this.#pending.ids()) {
       const call = this.#pending.settle(id)!;
       call.stream?.readable.destroy(lost);
-      call.reject(new MeshError('UNAVAILABLE', lost.message, { cause: lost }));
+      call.reject(Failures.inFlightOnClosedLink({ why: lost.message }, { cause: lost }));
     }
     for (const { ctx, body } of this.#served.values()) {
       ctx.cancel(Failures.callerDisconnected());

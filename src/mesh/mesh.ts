@@ -102,7 +102,7 @@ export class Mesh implements MeshNode {
   /** Publish a byte-stream endpoint under a service name (the gateway forwards HTTP over these). */
   publishStream(name: string, endpoint: StreamEndpoint, namespace = DEFAULT_NAMESPACE): this {
     const key = serviceKey(namespace, name);
-    if (this.#streamEndpoints.has(key)) throw new MeshError('ALREADY_EXISTS', `stream endpoint "${key}" is already published`);
+    if (this.#streamEndpoints.has(key)) throw Failures.streamEndpointExists({ key });
     this.#assertMayPublish(namespace, name);
     this.#streamEndpoints.set(key, endpoint);
     this.#servicesChanged();
@@ -110,7 +110,7 @@ export class Mesh implements MeshNode {
   }
 
   async listen(address?: string | number): Promise<void> {
-    if (this.#state !== 'new' || this.#starting) throw new MeshError('FAILED_PRECONDITION', 'listen() was already called');
+    if (this.#state !== 'new' || this.#starting) throw Failures.listenCalledTwice();
     this.#starting = true;
     const { tls, clusterSecret, insecure } = this.options;
     const links = await resolveLinkSecurity({ tls, clusterSecret, insecure, name: this.name, log: (level, msg, extra) => this.#log(level, msg, extra) });

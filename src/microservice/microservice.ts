@@ -7,6 +7,7 @@
 import type { Endpoint, ServiceInfo } from '../core/endpoint.js';
 import { MeshError } from '../core/errors.js';
 import type { Publishable } from '../core/node.js';
+import { Failures } from '../core/failures.js';
 import { DEFAULT_STOP_TIMEOUT, type EndpointFn, type Server, type ServerType } from './server.js';
 
 export interface MicroserviceOptions {
@@ -37,8 +38,8 @@ export class Microservice {
   }
 
   registerServer(type: ServerType, server: Server): this {
-    if (this.#state !== 'new') throw new MeshError('FAILED_PRECONDITION', `cannot register server "${type}" after start()`);
-    if (this.#servers.some((s) => s.type === type)) throw new MeshError('ALREADY_EXISTS', `a server of type "${type}" is already registered`);
+    if (this.#state !== 'new') throw Failures.serverAfterStart({ type });
+    if (this.#servers.some((s) => s.type === type)) throw Failures.serverTypeExists({ type });
     this.#servers.push({ type, server });
     return this;
   }
@@ -77,8 +78,8 @@ export class Microservice {
   }
 
   async start(): Promise<void> {
-    if (this.#state !== 'new') throw new MeshError('FAILED_PRECONDITION', `start() called in state "${this.#state}"`);
-    if (this.#servers.length === 0) throw new MeshError('FAILED_PRECONDITION', 'no servers registered');
+    if (this.#state !== 'new') throw Failures.startInState({ state: this.#state });
+    if (this.#servers.length === 0) throw Failures.noServers();
     this.#state = 'starting';
     const started: Array<{ type: ServerType; server: Server }> = [];
     for (const entry of this.#servers) {
@@ -91,10 +92,7 @@ export class Microservice {
         this.#log('error', `server "${entry.type}" failed to start: ${cause}`);
         await this.#stopAll(started.reverse());
         this.#state = 'stopped';
-        throw new MeshError('UNAVAILABLE', `server "${entry.type}" failed to start: ${cause}`, {
-          cause: err,
-          details: { server: entry.type, stopped: started.map((s) => s.type) },
-        });
+        throw Failures.serverFailedToStart({ type: entry.type, why: cause, stopped: started.map((s) => s.type) }, { cause: err });
       }
     }
     this.#state = 'running';
@@ -108,9 +106,7 @@ export class Microservice {
       const errors = wasRunning ? await this.#stopAll([...this.#servers].reverse()) : [];
       this.#state = 'stopped';
       if (errors.length > 0) {
-        throw new MeshError('INTERNAL', `stopping failed for ${errors.map((e) => `"${e.type}": ${e.message}`).join('; ')}`, {
-          details: { servers: errors.map((e) => e.type) },
-        });
+        throw Failures.stoppingFailed({ failures: errors });
       }
     })();
     return this.#stopping;
@@ -144,7 +140,7 @@ export class Microservice {
     for (const { type, server } of servers) {
       try {
         // The server bounds its own drain; this outer bound catches a server that does not.
-        await withTimeout(server.stop({ timeoutMs: this.#stopTimeout }), this.#stopTimeout + 2000, `server "${type}" did not stop in time`);
+        await withTimeout(server.stop({ timeoutMs: this.#stopTimeout }), this.#stopTimeout + 2000, () => Failures.serverNotStopped({ type }));
         this.#log('info', `server "${type}" stopped`);
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
@@ -156,20 +152,20 @@ export class Microservice {
   }
 
   #pick(only: readonly ServerType[] | undefined) {
-    if (this.#servers.length === 0) throw new MeshError('FAILED_PRECONDITION', 'register servers before namespaces and services');
+    if (this.#servers.length === 0) throw Failures.serversFirst();
     if (!only) return this.#servers;
     const unknown = only.filter((t) => !this.#servers.some((s) => s.type === t));
-    if (unknown.length > 0) throw new MeshError('NOT_FOUND', `no server of type ${unknown.map((t) => `"${t}"`).join(', ')}`);
+    if (unknown.length > 0) throw Failures.noServerOfType({ types: unknown });
     return this.#servers.filter((s) => only.includes(s.type));
   }
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+function withTimeout<T>(p: Promise<T>, ms: number, timedOut: () => MeshError): Promise<T> {
   let timer: NodeJS.Timeout;
   return Promise.race([
     p.finally(() => clearTimeout(timer)),
     new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new MeshError('DEADLINE_EXCEEDED', message)), ms);
+      timer = setTimeout(() => reject(timedOut()), ms);
     }),
   ]);
 }

@@ -7,8 +7,8 @@
  */
 import type { CallOptions, CallTarget } from '../core/caller.js';
 import type { CodecName } from '../core/codec.js';
-import { MeshError } from '../core/errors.js';
 import type { MeshNode } from '../core/node.js';
+import { Failures } from '../core/failures.js';
 import type { OpenedStream, StreamEndpoint } from '../mesh/mesh.js';
 import type { MeshOptions } from '../mesh/options.js';
 
@@ -50,7 +50,7 @@ export function parseTransport(value: string | undefined): TransportKind {
   if (v === '' || v === 'mesh') return { kind: 'mesh' };
   const urls = v.split(',').map((s) => s.trim()).filter(Boolean);
   if (urls.every((u) => /^nats:\/\/[^\s]+$/.test(u))) return { kind: 'nats', servers: urls };
-  throw new MeshError('INVALID_ARGUMENT', `MESHRPC_TRANSPORT="${v}" is not "mesh" or a nats://host:port URL list`);
+  throw Failures.invalidTransport({ value: v });
 }
 
 export async function createMesh(options: CreateMeshOptions, env: NodeJS.ProcessEnv = process.env): Promise<CreatedMesh> {
@@ -59,7 +59,7 @@ export async function createMesh(options: CreateMeshOptions, env: NodeJS.Process
     const { NatsMesh } = await import('./nats/mesh.js');
     const prefix = options.nats?.prefix ?? (env.MESHRPC_NATS_PREFIX?.trim() || undefined);
     if (prefix !== undefined && !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(prefix)) {
-      throw new MeshError('INVALID_ARGUMENT', `MESHRPC_NATS_PREFIX="${prefix}" is not a NATS subject prefix (letters, digits, "_", "-", dots between tokens)`);
+      throw Failures.invalidNatsPrefix({ prefix });
     }
     return new NatsMesh({ ...options.nats, prefix, name: options.name, servers: t.servers, codec: options.codec, defaultTimeout: options.defaultTimeout });
   }

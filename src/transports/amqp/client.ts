@@ -53,7 +53,7 @@ export class AmqpClient extends OutboundCaller {
       setup: (ch) => this.#setup(ch),
       onDown: () => {
         // Replies come back on the channel that asked; that channel is gone.
-        const err = new MeshError('UNAVAILABLE', 'RabbitMQ connection lost before the reply');
+        const err = Failures.brokerLost({ broker: 'RabbitMQ' });
         for (const p of this.#pending.values()) p.reject(err);
         this.#pending.clear();
       },
@@ -65,7 +65,7 @@ export class AmqpClient extends OutboundCaller {
     try {
       await client.link.open();
     } catch (err) {
-      throw new MeshError('UNAVAILABLE', `cannot connect to RabbitMQ: ${(err as Error).message}`, { cause: err });
+      throw Failures.brokerUnreachable({ broker: 'RabbitMQ', why: (err as Error).message }, { cause: err });
     }
     return client;
   }
@@ -73,7 +73,7 @@ export class AmqpClient extends OutboundCaller {
   async #setup(ch: ConfirmChannel): Promise<void> {
     ch.on('return', (msg: Message) => {
       const id = msg.properties.correlationId ?? msg.properties.messageId;
-      const err = new MeshError('UNAVAILABLE', `no queue for namespace (routing key "${msg.fields.routingKey}")`, { notProcessed: true });
+      const err = Failures.noResponders({ subject: msg.fields.routingKey }); // no queue for that namespace
       const p = this.#pending.get(id);
       if (p) {
         this.#pending.delete(id);
@@ -113,7 +113,7 @@ export class AmqpClient extends OutboundCaller {
     const content = Buffer.from(payload.buffer, payload.byteOffset, payload.length);
     for (;;) {
       const left = until - Date.now();
-      if (left <= 0) throw new MeshError('DEADLINE_EXCEEDED', 'message not confirmed by RabbitMQ before the deadline');
+      if (left <= 0) throw Failures.notConfirmed({ broker: 'RabbitMQ' });
       const ch = await this.link.ready(left);
       try {
         await new Promise<void>((resolve, reject) => {
@@ -159,7 +159,7 @@ export class AmqpClient extends OutboundCaller {
           headers: this.#headers(target, options, deadline),
         });
       } catch (err) {
-        fail(new MeshError('UNAVAILABLE', `publish failed: ${(err as Error).message}`, { cause: err, notProcessed: true }));
+        fail(Failures.notAccepted({ broker: 'RabbitMQ', why: (err as Error).message }, { cause: err, notProcessed: true }));
       }
     });
     const status = reply.properties.headers?.[H_STATUS];
@@ -167,7 +167,7 @@ export class AmqpClient extends OutboundCaller {
       try {
         throw MeshError.fromWire(JSON.parse(reply.content.toString('utf8')));
       } catch (err) {
-        throw err instanceof MeshError ? err : new MeshError('UNKNOWN', `remote error ${String(status)}`);
+        throw err instanceof MeshError ? err : Failures.unreadableRemoteError({ status: String(status) });
       }
     }
     return reply.content;

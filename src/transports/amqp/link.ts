@@ -5,7 +5,7 @@
  * unhandled 'error' events.
  */
 import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
-import { MeshError } from '../../core/errors.js';
+import { Failures } from '../../core/failures.js';
 
 export interface LinkOptions {
   url: string;
@@ -52,11 +52,12 @@ export class Link {
   /** The current channel, waiting (up to timeoutMs) while the link is reconnecting. */
   async ready(timeoutMs: number): Promise<ConfirmChannel> {
     if (this.#ch) return this.#ch;
-    if (this.#closed) throw new MeshError('UNAVAILABLE', 'the RabbitMQ link is closed');
+    // Closed by its owner; this has never promised that nothing ran, so it keeps that flag off.
+    if (this.#closed) throw Failures.brokerClosed({ broker: 'RabbitMQ' }, { notProcessed: false });
     const until = Date.now() + timeoutMs;
     while (!this.#ch && !this.#closed && Date.now() < until) await sleep(20);
     if (this.#ch) return this.#ch;
-    throw new MeshError('UNAVAILABLE', 'RabbitMQ is not reachable', { notProcessed: true });
+    throw Failures.brokerUnreachable({ broker: 'RabbitMQ' }, { notProcessed: true });
   }
 
   async #connect(): Promise<ConfirmChannel> {

@@ -68,7 +68,7 @@ export class AmqpServer extends DispatchServer {
       await this.#link.open();
     } catch (err) {
       this.#link = undefined;
-      throw new MeshError('UNAVAILABLE', `cannot connect to RabbitMQ: ${(err as Error).message}`, { cause: err });
+      throw Failures.brokerUnreachable({ broker: 'RabbitMQ', why: (err as Error).message }, { cause: err });
     }
   }
 
@@ -94,7 +94,7 @@ export class AmqpServer extends DispatchServer {
     let ctx: CallContext;
     try {
       const service = headerText(h[H_SERVICE]);
-      if (!service) throw new MeshError('INVALID_ARGUMENT', `message without a ${H_SERVICE} header`);
+      if (!service) throw Failures.missingHeader({ header: H_SERVICE });
       ctx = new CallContext({
         namespace,
         service,

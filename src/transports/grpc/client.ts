@@ -19,7 +19,7 @@ import {
 import type { CallOptions, CallTarget } from '../../core/caller.js';
 import { codecByName, type Codec, type CodecName } from '../../core/codec.js';
 import { DEFAULT_NAMESPACE } from '../../core/endpoint.js';
-import { MeshError } from '../../core/errors.js';
+import { Failures } from '../../core/failures.js';
 import { OutboundCaller } from '../../pipeline/caller.js';
 import { DEFAULT_TIMEOUT } from '../../pipeline/outbound.js';
 import { loadProtoRoot, wireServiceDefinition } from './proto-json.js';
@@ -83,7 +83,7 @@ export class GrpcClient extends GrpcCaller {
     const request: RPCMessage = { Namespace: target.namespace ?? DEFAULT_NAMESPACE, Data: Buffer.from(payload.buffer, payload.byteOffset, payload.length) };
     const res = (await this.invoke(this.#command, request, md, options, deadline)) as RPCResponse;
     // The seed's servers report failures in RPCResponse.Error rather than as a status.
-    if (res.Error) throw new MeshError('UNKNOWN', res.Error);
+    if (res.Error) throw Failures.remoteFailureText({ text: res.Error });
     return res.Data;
   }
 
@@ -149,7 +149,7 @@ export class GrpcProtoClient extends GrpcCaller {
     let route = this.#byTarget.get(target);
     if (!route) {
       route = this.#routes.get(`${normalizeName(target.service)}/${normalizeName(target.method)}`);
-      if (!route) throw new MeshError('UNIMPLEMENTED', `no rpc for ${target.service}.${target.method} in the loaded protos`, { notProcessed: true });
+      if (!route) throw Failures.noRpcInProtos({ service: target.service, method: target.method });
       this.#byTarget.set(target, route);
     }
     return route;

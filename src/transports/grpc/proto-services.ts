@@ -15,7 +15,7 @@
 import type { GrpcObject, ServiceDefinition } from '@grpc/grpc-js';
 import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
 import type { ServiceInfo } from '../../core/endpoint.js';
-import { MeshError } from '../../core/errors.js';
+import { Failures } from '../../core/failures.js';
 import { LOADER_OPTIONS } from './protos.js';
 
 export interface ProtoMethod {
@@ -86,7 +86,7 @@ export function bindProtoServices(
     }
     bound.push({ fullName, definition, info, methods });
   }
-  if (problems.length > 0) throw new MeshError('FAILED_PRECONDITION', `proto does not follow the meshrpc convention: ${problems.join('; ')}`);
+  if (problems.length > 0) throw Failures.protoConvention({ problems });
   return bound;
 }
 

@@ -13,7 +13,6 @@ import { Server as GrpcJsServer, ServerCredentials, type ChannelOptions, type Me
 import { codecByName, type CodecName } from '../../core/codec.js';
 import { CallContext, type Metadata } from '../../core/context.js';
 import { DEFAULT_NAMESPACE } from '../../core/endpoint.js';
-import { MeshError } from '../../core/errors.js';
 import { Failures } from '../../core/failures.js';
 import { readMetadata } from '../../pipeline/metadata.js';
 import { DEFAULT_STOP_TIMEOUT, DispatchServer, type StopOptions } from '../../pipeline/server.js';
@@ -80,7 +79,7 @@ export class GrpcServer extends DispatchServer {
     const address = this.#options.address ?? '127.0.0.1:50051';
     this.#port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(address, this.#options.credentials ?? ServerCredentials.createInsecure(), (err, port) =>
-        err ? reject(new MeshError('UNAVAILABLE', `cannot listen on ${address}: ${err.message}`, { cause: err })) : resolve(port),
+        err ? reject(Failures.cannotListen({ address, why: err.message }, { cause: err })) : resolve(port),
       ),
     );
     this.#server = server;
@@ -168,8 +167,8 @@ export class GrpcServer extends DispatchServer {
   #onlyService(namespace: string): string {
     const names = this.dispatcher.services().filter((s) => s.namespace === namespace).map((s) => s.name);
     if (names.length === 1) return names[0];
-    if (names.length === 0) throw new MeshError('NOT_FOUND', `unknown namespace "${namespace}"`);
-    throw new MeshError('INVALID_ARGUMENT', `namespace "${namespace}" has several services (${names.join(', ')}): name one in the meshrpc-service metadata or as "${namespace}/<service>"`);
+    if (names.length === 0) throw Failures.unknownNamespace({ namespace });
+    throw Failures.ambiguousNamespace({ namespace, services: names });
   }
 }
 

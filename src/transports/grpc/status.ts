@@ -23,8 +23,7 @@ export function fromServiceError(err: ServiceError | Error): MeshError {
   const trailer = se.metadata?.get(ERROR_TRAILER)[0];
   if (typeof trailer === 'string') {
     try {
-      const w = MeshError.fromWire(JSON.parse(decodeURIComponent(trailer)));
-      return new MeshError(w.code, w.message, { details: w.details, remoteName: w.remoteName, cause: err });
+      return MeshError.fromWire(JSON.parse(decodeURIComponent(trailer)), { cause: err });
     } catch {
       // fall through to the status
     }
@@ -32,5 +31,7 @@ export function fromServiceError(err: ServiceError | Error): MeshError {
   const code = codeFromNumber(se.code);
   // Statuses the client library makes up itself (no server reached) can be retried elsewhere.
   const notProcessed = code === 'UNAVAILABLE' && /No connection established|Connection refused|ECONNREFUSED/i.test(se.details ?? '');
+  // A status grpc-js or a foreign server gave: its code maps onto ours and its text is what it said
+  // (so no named error: the code varies and the words are not ours).
   return new MeshError(code, se.details || err.message, { cause: err, notProcessed });
 }

@@ -7,7 +7,7 @@
 import { Kafka, type Producer } from 'kafkajs';
 import type { CallOptions, CallTarget } from '../../core/caller.js';
 import { codecByName, type Codec, type CodecName } from '../../core/codec.js';
-import { MeshError } from '../../core/errors.js';
+import { Failures } from '../../core/failures.js';
 import { OutboundCaller } from '../../pipeline/caller.js';
 import { brokersFromEnv, type KafkaLike } from './server.js';
 import { toKafkaMessage, topicOf } from './wire.js';
@@ -39,7 +39,7 @@ export class KafkaClient extends OutboundCaller {
     try {
       await producer.connect();
     } catch (err) {
-      throw new MeshError('UNAVAILABLE', `cannot connect to Kafka: ${(err as Error).message}`, { cause: err });
+      throw Failures.brokerUnreachable({ broker: 'Kafka', why: (err as Error).message }, { cause: err });
     }
     return new KafkaClient(producer, options);
   }
@@ -49,7 +49,7 @@ export class KafkaClient extends OutboundCaller {
     try {
       await this.#producer.send({ topic: topicOf(this.#prefix, namespace), acks: -1, messages: [message] });
     } catch (err) {
-      throw new MeshError('UNAVAILABLE', `Kafka did not accept the message: ${(err as Error).message}`, { cause: err });
+      throw Failures.notAccepted({ broker: 'Kafka', why: (err as Error).message }, { cause: err });
     }
   }
 

@@ -44,13 +44,13 @@ export class KafkaServer extends DispatchServer {
   }
 
   protected override onNamespace(namespace: string): void {
-    if (this.#consumer) throw new MeshError('FAILED_PRECONDITION', 'Kafka topics are fixed once the consumer runs: register namespaces before start()');
+    if (this.#consumer) throw Failures.topicsFixed();
     if (!this.#namespaces.includes(namespace)) this.#namespaces.push(namespace);
   }
 
   async start(): Promise<void> {
     if (this.#consumer) throw Failures.alreadyStarted({ what: 'Kafka server' });
-    if (this.#namespaces.length === 0) throw new MeshError('FAILED_PRECONDITION', 'no namespaces registered: nothing to consume');
+    if (this.#namespaces.length === 0) throw Failures.nothingToConsume();
     const kafka = this.#o.kafka ?? new Kafka({ clientId: this.#o.clientId ?? 'meshrpc', brokers: this.#o.brokers ?? brokersFromEnv() });
     const consumer = kafka.consumer({ groupId: this.#o.groupId ?? 'meshrpc' });
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -66,7 +66,7 @@ export class KafkaServer extends DispatchServer {
     } catch (err) {
       await consumer.disconnect().catch(() => {});
       await producer.disconnect().catch(() => {});
-      throw new MeshError('UNAVAILABLE', `cannot start the Kafka consumer: ${(err as Error).message}`, { cause: err });
+      throw Failures.consumerNotStarted({ broker: 'Kafka', why: (err as Error).message }, { cause: err });
     }
     this.#consumer = consumer;
     this.#producer = producer;
@@ -106,6 +106,6 @@ export class KafkaServer extends DispatchServer {
 
 export function brokersFromEnv(): string[] {
   const list = (process.env.KAFKA_BROKERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  if (list.length === 0) throw new MeshError('FAILED_PRECONDITION', 'no Kafka brokers: pass `brokers` or set KAFKA_BROKERS');
+  if (list.length === 0) throw Failures.noBrokers({ broker: 'Kafka', how: 'pass `brokers` or set KAFKA_BROKERS' });
   return list;
 }

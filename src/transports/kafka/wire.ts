@@ -9,7 +9,7 @@ import { deadlineOf } from '../../core/caller.js';
 import { codecByName, type Codec, type CodecName } from '../../core/codec.js';
 import type { Metadata } from '../../core/context.js';
 import { DEFAULT_NAMESPACE } from '../../core/endpoint.js';
-import { MeshError } from '../../core/errors.js';
+import { Failures } from '../../core/failures.js';
 import { deadlineFromEpoch, headerText as text, readMetadata, writeMetadata } from '../../pipeline/metadata.js';
 
 import { H_CODEC, H_DEADLINE, H_ERROR, H_META, H_METHOD, H_SERVICE } from '../headers.js';
@@ -47,7 +47,7 @@ export interface IncomingCall {
 export function fromKafkaMessage(message: Pick<KafkaMessage, 'headers'>): IncomingCall {
   const h = message.headers ?? {};
   const service = text(h[H_SERVICE]);
-  if (!service) throw new MeshError('INVALID_ARGUMENT', `message without a ${H_SERVICE} header`);
+  if (!service) throw Failures.missingHeader({ header: H_SERVICE });
   return {
     service,
     method: text(h[H_METHOD]) ?? '',
