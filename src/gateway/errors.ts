@@ -39,6 +39,11 @@ export class HttpError extends MeshError {
     super(code, message, { details });
     this.statusCode = statusCode;
   }
+
+  /** A named error (core/failures) answered with this HTTP status. */
+  static of(statusCode: number, err: MeshError): HttpError {
+    return new HttpError(statusCode, err.code, err.message, err.details);
+  }
 }
 
 /** Status and body for any thrown value. */

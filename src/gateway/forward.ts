@@ -116,7 +116,7 @@ export function createForwarder(deps: ForwardDeps) {
       const rest = (request.params as { '*'?: string })['*'] ?? '';
       if (entry.methods?.has(rest)) {
         reply.header('allow', 'POST');
-        throw new HttpError(405, 'UNIMPLEMENTED', `call "${service}.${rest}" with POST and a JSON object of named arguments`);
+        throw HttpError.of(405, Failures.callWithPost({ service, method: rest }));
       }
       throw unknownMethod(service, rest, entry.methods, true);
     }

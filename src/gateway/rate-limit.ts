@@ -7,6 +7,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError } from './errors.js';
 import { OPERATIONS_PATHS } from './protect.js';
+import { Failures } from '../core/failures.js';
 
 export interface RateLimitOptions {
   /** Requests allowed per client in each window. */
@@ -28,9 +29,7 @@ export function installRateLimit(app: FastifyInstance, options: RateLimitOptions
     keyGenerator: options.keyOf ?? ((request) => request.ip),
     allowList: (request) => exempt.has(request.url.split('?', 1)[0]!),
     errorResponseBuilder: (_request, context) => {
-      const err = new HttpError(429, 'RESOURCE_EXHAUSTED', `rate limit of ${context.max} requests per ${context.after} exceeded`, {
-        retryAfter: context.after,
-      });
+      const err = HttpError.of(429, Failures.rateLimited({ max: context.max, window: context.after }));
       // The plugin throws what this returns; the gateway's error handler answers with it.
       return err;
     },

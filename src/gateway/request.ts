@@ -5,6 +5,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { Metadata } from '../core/context.js';
+import { Failures } from '../core/failures.js';
 import { HttpError } from './errors.js';
 
 /** What the mesh routes record on a request for metrics and the access log. */
@@ -58,7 +59,7 @@ export function stickyKeyOf(request: FastifyRequest): string | undefined {
 }
 
 export function tooLarge(limit: number): HttpError {
-  return new HttpError(413, 'RESOURCE_EXHAUSTED', `request body is larger than ${limit} bytes`, { limit });
+  return HttpError.of(413, Failures.bodyTooLarge({ limit }));
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -96,7 +97,7 @@ export function readBody(request: FastifyRequest, limit: number): Promise<Buffer
     };
     const onError = (err: Error) => {
       cleanup();
-      reject(new HttpError(400, 'INVALID_ARGUMENT', `request body could not be read: ${err.message}`));
+      reject(HttpError.of(400, Failures.bodyUnreadable({ why: err.message })));
     };
     const cleanup = () => {
       source.off('data', onData);

@@ -58,9 +58,7 @@ export function rpcRoute(deps: RpcRouteDeps) {
     request.meshrpc = { service, method };
     const body = await readBody(request, bodyLimit);
     if (body.length > 0 && !startsLikeObject(body)) {
-      throw new HttpError(400, 'INVALID_ARGUMENT', 'the body must be a JSON object of named arguments', {
-        problems: [{ path: '', expected: 'object', got: 'not a JSON object' }],
-      });
+      throw HttpError.of(400, Failures.bodyNotObject());
     }
     const options = {
       ...CODEC,
