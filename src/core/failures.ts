@@ -6,6 +6,7 @@
  * The definitions live by area in core/failures/; this is the one object callers import.
  * What a handler throws is its own.
  */
+import { AccessFailures } from './failures/access.js';
 import { CallFailures } from './failures/call.js';
 import { ConfigFailures } from './failures/config.js';
 import { GatewayFailures } from './failures/gateway.js';
@@ -21,6 +22,7 @@ export const FailureAreas = {
   link: LinkFailures,
   config: ConfigFailures,
   security: SecurityFailures,
+  access: AccessFailures,
   gateway: GatewayFailures,
   transport: TransportFailures,
 } as const;
@@ -30,6 +32,7 @@ export const Failures = {
   ...LinkFailures,
   ...ConfigFailures,
   ...SecurityFailures,
+  ...AccessFailures,
   ...GatewayFailures,
   ...TransportFailures,
 } as const;

@@ -117,10 +117,10 @@ export class Mesh implements MeshNode {
     try {
       if (this.#state !== 'new') throw Failures.nodeClosed({ why: 'this mesh node was closed while it started' });
       if (this.options.authorization && !links.identity) {
-        throw new MeshError('FAILED_PRECONDITION', 'an authorization policy needs mutual TLS to know who calls: set MESHRPC_TLS_CA, MESHRPC_TLS_CERT and MESHRPC_TLS_KEY (docs/SECURITY.md)');
+        throw Failures.policyNeedsTls();
       }
       if (this.options.authorization && links.identity?.trustDomain === SECRET_TRUST_DOMAIN) {
-        throw new MeshError('FAILED_PRECONDITION', 'an authorization policy needs identities that certificates prove; with MESHRPC_CLUSTER_SECRET every holder of the secret can claim any name: use certificates from a CA (docs/SECURITY.md)');
+        throw Failures.policyNeedsCertificates();
       }
       for (const s of this.#membership.self.services) this.#assertMayPublish(s.namespace, s.name, links.rights);
     } catch (err) {
@@ -354,10 +354,7 @@ export class Mesh implements MeshNode {
 
   #assertMayPublish(namespace: string | undefined, name: string, rights = this.#links?.rights): void {
     if (!rights || rights.allows(namespace, name)) return;
-    throw new MeshError(
-      'PERMISSION_DENIED',
-      `this node's certificate (${rights.identity.uri}) does not let it publish "${serviceKey(namespace, name)}"; it may publish: ${rights.describe()} (issue it with \`meshrpc certs issue ${rights.identity.name} --services ...\`)`,
-    );
+    throw Failures.mayNotPublish({ identity: rights.identity.uri, name: rights.identity.name, service: serviceKey(namespace, name), mayPublish: rights.describe() });
   }
 
   #log(level: 'debug' | 'info' | 'warn' | 'error', msg: string, extra?: object): void {

@@ -16,6 +16,7 @@ import { readFileSync } from 'node:fs';
 import type { CallContext } from '../core/context.js';
 import { DEFAULT_NAMESPACE } from '../core/endpoint.js';
 import { MeshError } from '../core/errors.js';
+import { Failures } from '../core/failures.js';
 import type { ServerInterceptor } from '../pipeline/interceptor.js';
 
 export type AuthorizationPolicy = Readonly<Record<string, readonly string[]>>;
@@ -27,15 +28,15 @@ const KEY = /^(?:[^/\s]+\/)?[^/\s]+$/;
 /** Check a policy's shape once, when it is set, so a typo fails at start and not on a call. */
 export function parsePolicy(policy: unknown): Map<string, ReadonlySet<string>> {
   if (!policy || typeof policy !== 'object' || Array.isArray(policy)) {
-    throw new MeshError('INVALID_ARGUMENT', 'an authorization policy is an object: { "<service>[.<method>]": ["<identity>", ...] }');
+    throw Failures.policyNotObject();
   }
   const rules = new Map<string, ReadonlySet<string>>();
   for (const [key, callers] of Object.entries(policy)) {
     if (!KEY.test(key)) {
-      throw new MeshError('INVALID_ARGUMENT', `authorization policy key "${key}" is not <service>, <namespace>/<service>, <namespace>/* or <service>.<method>`);
+      throw Failures.policyBadKey({ key });
     }
     if (!Array.isArray(callers) || !callers.every((c) => typeof c === 'string' && (c === '*' || PART.test(c) || c.startsWith('spiffe://')))) {
-      throw new MeshError('INVALID_ARGUMENT', `authorization policy entry "${key}" must list identity names, spiffe:// URIs or "*"`);
+      throw Failures.policyBadEntry({ key });
     }
     rules.set(canonical(key), new Set(callers as string[]));
   }
@@ -58,15 +59,11 @@ export function authorize(policy: AuthorizationPolicy): ServerInterceptor {
   return (ctx, next) => {
     const identity = ctx.caller?.identity;
     if (!identity) {
-      return Promise.reject(new MeshError('UNAUTHENTICATED', `calls to "${ctx.service}" need an authenticated caller (mutual TLS); this one proved no identity`));
+      return Promise.reject(Failures.callerUnauthenticated({ service: ctx.service }));
     }
     const allowed = ruleFor(rules, ctx);
     if (allowed && !allowed.has('*') && !allowed.has(identity.name) && !allowed.has(identity.uri)) {
-      return Promise.reject(
-        new MeshError('PERMISSION_DENIED', `${identity.uri} may not call ${ctx.service}.${ctx.method}`, {
-          details: { caller: identity.uri, service: ctx.service, method: ctx.method },
-        }),
-      );
+      return Promise.reject(Failures.callerNotAllowed({ caller: identity.uri, service: ctx.service, method: ctx.method }));
     }
     return next();
   };
@@ -85,7 +82,7 @@ export function policyFromEnv(value: string | undefined): AuthorizationPolicy | 
     return policy;
   } catch (err) {
     if (err instanceof MeshError) throw err;
-    throw new MeshError('INVALID_ARGUMENT', `MESHRPC_AUTHORIZATION is not valid JSON: ${(err as Error).message}`);
+    throw Failures.policyNotJson({ why: (err as Error).message });
   }
 }
 
@@ -93,6 +90,6 @@ function readPolicyFile(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new MeshError('INVALID_ARGUMENT', `MESHRPC_AUTHORIZATION names ${file}, which cannot be read: ${(err as Error).message}`);
+    throw Failures.policyFileUnreadable({ file, why: (err as Error).message });
   }
 }

@@ -10,7 +10,7 @@
  */
 import type { X509Certificate } from 'node:crypto';
 import { DEFAULT_NAMESPACE } from '../core/endpoint.js';
-import { MeshError } from '../core/errors.js';
+import { Failures } from '../core/failures.js';
 import { META_NAMESPACE } from '../service/describe.js';
 import type { Identity } from './identity.js';
 
@@ -28,7 +28,7 @@ export function isServicePattern(value: string): boolean {
 
 export function serviceUri(pattern: string): string {
   if (!isServicePattern(pattern)) {
-    throw new MeshError('INVALID_ARGUMENT', `"${pattern}" is not a service a certificate can name: use <service>, <namespace>/<service>, <namespace>/* or *`);
+    throw Failures.notAServicePattern({ pattern });
   }
   return SERVICE_URI_PREFIX + pattern;
 }

@@ -17,7 +17,7 @@
  * names `*`), and an authorization policy is refused (see docs/SECURITY.md).
  */
 import { createECDH, hkdfSync, scryptSync, webcrypto } from 'node:crypto';
-import { MeshError } from '../core/errors.js';
+import { Failures } from '../core/failures.js';
 import { checkMaterial, type LoadedMaterial } from './material.js';
 
 export const SECRET_TRUST_DOMAIN = 'cluster.meshrpc';
@@ -53,10 +53,7 @@ async function caKeysFrom(secret: string): Promise<{ keys: CryptoKeyPair; tag: s
 /** This node's TLS material under the CA `secret` derives; its identity is spiffe://cluster.meshrpc/<name>. */
 export async function materialFromSecret(secret: string, name: string): Promise<LoadedMaterial> {
   if (secret.length < MIN_SECRET_LENGTH) {
-    throw new MeshError(
-      'FAILED_PRECONDITION',
-      `MESHRPC_CLUSTER_SECRET is ${secret.length} characters; it needs at least ${MIN_SECRET_LENGTH} (e.g. \`openssl rand -base64 32\`), since a short one can be guessed offline`,
-    );
+    throw Failures.secretTooShort({ length: secret.length, min: MIN_SECRET_LENGTH });
   }
   const { createCa, issueCertificate } = await import('./certs.js');
   const { keys, tag } = await caKeysFrom(secret);
@@ -65,7 +62,7 @@ export async function materialFromSecret(secret: string, name: string): Promise<
   try {
     node = await issueCertificate({ ca, name, services: ['*'], days: 3650 });
   } catch (err) {
-    throw new MeshError('FAILED_PRECONDITION', `with MESHRPC_CLUSTER_SECRET a node's name becomes its identity: ${(err as Error).message}`);
+    throw Failures.secretNodeName({ why: (err as Error).message });
   }
   const where = { ca: 'the CA derived from MESHRPC_CLUSTER_SECRET', cert: 'the certificate made for this node', key: 'its key' };
   return checkMaterial({ ca: ca.cert, cert: node.cert, key: node.key }, where);

@@ -37,6 +37,13 @@ export const SecurityFailures = {
     () => 'the CA certificate names no trust domain (no spiffe:// URI SAN): create it with `meshrpc certs init`',
   ),
 
+  // ---- a shared cluster secret ----
+  secretTooShort: named<{ length: number; min: number }>(
+    'FAILED_PRECONDITION',
+    (p) => `MESHRPC_CLUSTER_SECRET is ${p.length} characters; it needs at least ${p.min} (e.g. \`openssl rand -base64 32\`), since a short one can be guessed offline`,
+  ),
+  secretNodeName: named<{ why: string }>('FAILED_PRECONDITION', (p) => `with MESHRPC_CLUSTER_SECRET a node's name becomes its identity${because(p.why)}`),
+
   // ---- identities ----
   invalidTrustDomain: named<{ value: string }>(
     'INVALID_ARGUMENT',
