@@ -22,6 +22,7 @@ import { errorResponse, sendError } from './errors.js';
 import { createForwarder } from './forward.js';
 import { guardRequestTargets } from './paths.js';
 import { GatewayMetrics } from './metrics.js';
+import { traceMixin } from '../observability/log.js';
 import { OpenApiBuilder, type OpenApiInfo } from './openapi.js';
 import { installAuth, installCors, type AuthOptions, type CorsOptions } from './protect.js';
 import { installRateLimit, type RateLimitOptions } from './rate-limit.js';
@@ -97,7 +98,7 @@ export function createGateway(node: MeshNode, options: GatewayOptions = {}): Gat
     options.logger === false
       ? undefined
       : (options.logger ??
-        pino({ name: 'meshrpc-gateway', level: process.env.MESHRPC_LOG_LEVEL ?? 'info' }, pino.destination({ dest: 1, sync: false })));
+        pino({ name: 'meshrpc-gateway', level: process.env.MESHRPC_LOG_LEVEL ?? 'info', mixin: traceMixin }, pino.destination({ dest: 1, sync: false })));
   const accessLog = options.accessLog !== false && logger !== undefined;
   const required = [...(options.require ?? [])];
   let closing = false;

@@ -5,17 +5,17 @@
  *   meshrpc_gateway_requests_total{service,method,status}            counter
  *   meshrpc_gateway_request_duration_seconds{service,method,status}  histogram
  *   meshrpc_gateway_calls_in_flight                                  gauge (mesh calls and forwards)
- *   meshrpc_mesh_members                                             gauge (nodes this node is linked to, itself included)
- *   meshrpc_mesh_service_instances{service}                          gauge
+ *   and its node's families (meshrpc_mesh_members, meshrpc_mesh_service_instances{service},
+ *   meshrpc_mesh_links, meshrpc_client_retries_total, ...; docs/OBSERVABILITY.md)
  *
  * Label values are bounded: `service` is a service the cluster has (or had), "(route)" for the
  * gateway's and the user's own routes (method is then the route pattern), "(none)" for 404s.
  */
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { RequestSeries } from './request-series.js';
+import { LATENCY_BUCKETS, RequestSeries } from '../observability/series.js';
+import { nodeFamilies } from '../observability/families.js';
+import { nodeMetrics } from '../observability/metrics.js';
 import type { MeshNode } from '../core/node.js';
-
-const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -24,7 +24,7 @@ export class GatewayMetrics {
    * prom-client's labelled counters and histograms validate and hash the label set on every
    * observation, which cost about a tenth of a proxied request.
    */
-  readonly #requests = new RequestSeries(BUCKETS);
+  readonly #requests = new RequestSeries(LATENCY_BUCKETS);
   readonly #inFlight: Gauge;
   #inFlightCount = 0;
 
@@ -45,24 +45,10 @@ export class GatewayMetrics {
         this.set(self.#inFlightCount);
       },
     });
-    new Gauge({
-      name: 'meshrpc_mesh_members',
-      help: 'Nodes in the mesh this gateway is linked to, itself included',
-      registers,
-      collect() {
-        this.set(node.members().length);
-      },
-    });
-    new Gauge({
-      name: 'meshrpc_mesh_service_instances',
-      help: 'Live instances of each service',
-      labelNames: ['service'],
-      registers,
-      collect() {
-        this.reset();
-        for (const s of node.services()) this.set({ service: s.namespace === 'default' ? s.name : `${s.namespace}/${s.name}` }, s.instances.length);
-      },
-    });
+    // The node's own families (members, instances, links, retries; its call figures when it
+    // records them), defined once in observability/families.ts.
+    const own = nodeMetrics(node);
+    for (const metric of nodeFamilies(() => [own])) this.registry.registerMetric(metric);
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'meshrpc_gateway_' });
   }
 

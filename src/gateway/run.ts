@@ -12,6 +12,7 @@
 import type { MeshNode } from '../core/node.js';
 import { DEFAULT_PORT, splitList } from '../mesh/config.js';
 import { createMesh } from '../transports/select.js';
+import { startTelemetryFromEnv } from '../observability/sdk.js';
 import { createGateway, DEFAULT_HTTP_PORT, type Gateway, type GatewayOptions } from './gateway.js';
 
 export interface GatewayConfig {
@@ -65,6 +66,8 @@ export async function startGateway(
   config: GatewayConfig,
   options: GatewayOptions & { setup?: (gateway: Gateway) => void | Promise<void> } = {},
 ): Promise<RunningGateway> {
+  // The SDK first, when OTEL_* asks for traces: nodes made after it trace their calls.
+  const telemetry = await startTelemetryFromEnv({ serviceName: config.name });
   // `transport: 'mesh'` when unset: the config, not this process's environment, decides.
   const mesh = await createMesh({ name: config.name, nodes: config.nodes, tags: config.tags, transport: config.transport ?? 'mesh' });
   const { setup, ...gatewayOptions } = options;
@@ -86,11 +89,13 @@ export async function startGateway(
       async close() {
         await gateway.close();
         await mesh.close();
+        await telemetry?.shutdown();
       },
     };
   } catch (err) {
     await gateway.close().catch(() => {});
     await mesh.close().catch(() => {});
+    await telemetry?.shutdown().catch(() => {});
     throw err;
   }
 }

@@ -23,6 +23,8 @@ import { Rendezvous, strategyByName, type Strategy } from '../pipeline/balancer.
 import { Inbound, type Reply } from '../pipeline/inbound.js';
 import type { NodeInterceptors } from '../pipeline/interceptor.js';
 import { mayRetry, Outbound, startDeadline } from '../pipeline/outbound.js';
+import { publishRetry } from '../observability/call-events.js';
+import { observeNode, type Observed } from '../observability/node.js';
 import { serveLocally } from '../service/local.js';
 import { formatHostPort, parseHostPort } from './config.js';
 import type { OpenedStream, StreamEndpoint, StreamReply } from '../core/stream.js';
@@ -61,6 +63,7 @@ export class Mesh implements MeshNode {
   #starting = false;
   /** Calls this node serves to itself come from itself. */
   #self: CallerInfo;
+  readonly #observed: Observed;
 
   constructor(options: MeshOptions) {
     this.options = resolveOptions(options);
@@ -79,6 +82,8 @@ export class Mesh implements MeshNode {
       services: [],
       version: 0,
     });
+    // Tracing and metrics next, before any interceptor of the user's (docs/OBSERVABILITY.md).
+    this.#observed = observeNode(this, { transport: 'mesh', dispatcher: this.#inbound.dispatcher, links: () => this.#conns.size, log: (level, msg, extra) => this.#log(level, msg, extra) });
   }
 
   /** The address peers can dial, once listening. */
@@ -143,6 +148,7 @@ export class Mesh implements MeshNode {
       log: (level, msg, extra) => this.#log(level, msg, extra),
     });
     await this.#dialer.start();
+    await this.#observed.opened();
   }
 
   waitFor(services: string | readonly string[], timeoutMs = this.options.defaultTimeout): Promise<void> {
@@ -199,6 +205,7 @@ export class Mesh implements MeshNode {
         return await inst.link.request(head, codecId, payload, options.signal, names);
       } catch (err) {
         if (!mayRetry(err, attempt)) throw err;
+        publishRetry({ nodeId: this.id, target, attempt: attempt + 1, error: err, kind: 'failover', instance: inst.id });
         (excluded ??= new Set()).add(inst.id);
         head.timeout = deadline - Date.now();
         if (head.timeout <= 0) throw Failures.deadlineWhileRetrying(undefined, { cause: err });
@@ -237,7 +244,10 @@ export class Mesh implements MeshNode {
   }
 
   close(): Promise<void> {
-    this.#closing ??= this.#drainAndClose();
+    if (!this.#closing) {
+      this.#observed.closing();
+      this.#closing = this.#drainAndClose().finally(() => this.#observed.closed());
+    }
     return this.#closing;
   }
 

@@ -6,6 +6,7 @@ import type { Caller, CallOptions, CallTarget } from '../core/caller.js';
 import type { Codec } from '../core/codec.js';
 import type { ClientInterceptor } from './interceptor.js';
 import { DEFAULT_TIMEOUT, Outbound, type Send } from './outbound.js';
+import { traceOutbound } from '../observability/tracing.js';
 
 export abstract class OutboundCaller implements Caller {
   abstract readonly codec: Codec;
@@ -13,7 +14,7 @@ export abstract class OutboundCaller implements Caller {
   readonly #send: Send<Uint8Array, Uint8Array>;
 
   constructor(defaultTimeout: number = DEFAULT_TIMEOUT) {
-    this.outbound = new Outbound(defaultTimeout);
+    this.outbound = traceOutbound(new Outbound(defaultTimeout)); // a CLIENT span per call when an SDK is registered
     this.#send = (target, payload, options, deadline) => this.sendCall(target, payload, options, deadline);
   }
 

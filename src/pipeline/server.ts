@@ -11,6 +11,7 @@ import { Failures } from '../core/failures.js';
 import type { CallContext } from '../core/context.js';
 import type { Dispatcher, Endpoint, ServiceInfo } from '../core/endpoint.js';
 import { Inbound } from './inbound.js';
+import { traceInbound } from '../observability/tracing.js';
 import type { ServerInterceptor } from './interceptor.js';
 
 /** What a server is registered as in the container, e.g. "grpc" or "nats". */
@@ -55,7 +56,7 @@ export function checkRegistered(registered: boolean, namespace: string, service:
 
 /** The registry, interceptors and drain bookkeeping every adapter shares. */
 export abstract class DispatchServer implements Server {
-  readonly inbound = new Inbound();
+  readonly inbound = traceInbound(new Inbound()); // a SERVER span per call when an SDK is registered
 
   get dispatcher(): Dispatcher {
     return this.inbound.dispatcher;

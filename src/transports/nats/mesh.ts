@@ -21,6 +21,7 @@ import { Rendezvous } from '../../pipeline/balancer.js';
 import { Inbound } from '../../pipeline/inbound.js';
 import type { NodeInterceptors } from '../../pipeline/interceptor.js';
 import { DEFAULT_TIMEOUT, Outbound } from '../../pipeline/outbound.js';
+import { observeNode, type Observed } from '../../observability/node.js';
 import { DEFAULT_STOP_TIMEOUT } from '../../pipeline/server.js';
 import { type Announcement, ServiceTable } from './discovery.js';
 import { natsRequest } from './request.js';
@@ -66,6 +67,7 @@ export class NatsMesh implements MeshNode {
   #state: 'new' | 'running' | 'closing' | 'closed' = 'new';
   #timer: NodeJS.Timeout | undefined;
   #closing: Promise<void> | undefined;
+  readonly #observed: Observed;
 
   constructor(options: NatsMeshOptions) {
     this.name = options.name;
@@ -81,6 +83,8 @@ export class NatsMesh implements MeshNode {
     };
     this.#subjects = new SubjectCache(this.#o.prefix);
     this.#outbound = new Outbound(this.#o.defaultTimeout);
+    // Tracing and metrics first, before any interceptor of the user's (docs/OBSERVABILITY.md).
+    this.#observed = observeNode(this, { transport: 'nats', dispatcher: this.#inbound.dispatcher });
   }
 
   /** Interceptors for the calls this node serves (`server`) and makes (`client`). */
@@ -187,6 +191,7 @@ export class NatsMesh implements MeshNode {
     }, this.#o.announceInterval);
     this.#timer.unref();
     await nc.flush();
+    await this.#observed.opened();
   }
 
   waitFor(services: string | readonly string[], timeoutMs = this.#o.defaultTimeout): Promise<void> {
@@ -236,7 +241,10 @@ export class NatsMesh implements MeshNode {
   };
 
   close(): Promise<void> {
-    this.#closing ??= this.#drainAndClose();
+    if (!this.#closing) {
+      this.#observed.closing();
+      this.#closing = this.#drainAndClose().finally(() => this.#observed.closed());
+    }
     return this.#closing;
   }
 

@@ -10,6 +10,7 @@ import type { Codec } from '../../core/codec.js';
 import { MeshError } from '../../core/errors.js';
 import { Failures } from '../../core/failures.js';
 import { mayRetry } from '../../pipeline/outbound.js';
+import { publishRetry } from '../../observability/call-events.js';
 import { NatsRequester } from './requester.js';
 import { errorOfReply, requestHeaders } from './wire.js';
 
@@ -41,6 +42,7 @@ export async function natsRequest(
       const mapped = mapNatsError(err, subject);
       const pause = NO_RESPONDER_BACKOFF[attempt];
       if (mapped.code !== 'UNAVAILABLE' || !mayRetry(mapped, attempt, NO_RESPONDER_BACKOFF.length) || Date.now() + pause >= deadline) throw mapped;
+      publishRetry({ destination: subject, attempt: attempt + 1, error: mapped, kind: 'backoff' });
       await sleep(pause, signal);
     }
   }

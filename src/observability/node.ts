@@ -1,0 +1,87 @@
+/**
+ * What a mesh node (the built-in Mesh, NatsMesh) installs when it is made: the tracing and
+ * metrics interceptors, before any `node.use(...)` of yours (the mesh's authorization policy,
+ * when set, runs before them: a refused call runs no other code).
+ * Each is installed only when it will do something, because an interceptor that only calls
+ * `next()` still costs the chain on every call:
+ *
+ * - tracing when an OpenTelemetry SDK is registered (start it before making nodes, as
+ *   OpenTelemetry asks; a node made earlier takes `node.use(tracingInterceptors())`);
+ * - metrics when MESHRPC_METRICS_ADDR is set (the node then serves them there once it
+ *   listens), or `metrics: true` is passed (the gateway's node).
+ */
+import type { Dispatcher } from '../core/endpoint.js';
+import type { MeshNode } from '../core/node.js';
+import { addLiveNode, forgetNode, liveNodes, nodeMetrics, type NodeMetrics } from './metrics.js';
+import type { MetricsServer } from './metrics-server.js';
+import { tracingActive, tracingInterceptors } from './tracing.js';
+
+export interface ObserveOptions {
+  /** `meshrpc.transport` on its spans. */
+  transport: string;
+  dispatcher: Dispatcher;
+  /** Live peer links, for engines that link to peers. */
+  links?: () => number;
+  /** Record metrics even without MESHRPC_METRICS_ADDR. */
+  metrics?: boolean;
+  /** How the node logs a metrics endpoint that could not start. */
+  log?: (level: 'warn' | 'info', msg: string, extra?: object) => void;
+}
+
+/** The node's side of its observability: tell it when the node opens and closes. */
+export interface Observed {
+  readonly metrics: NodeMetrics | undefined;
+  /** The node listens: it joins the process's metrics (and starts the endpoint if asked). */
+  opened(): Promise<void>;
+  /** The node began closing: /readyz answers 503. */
+  closing(): void;
+  /** The node closed: it leaves the process's metrics. */
+  closed(): Promise<void>;
+}
+
+/** Read here, not from metrics-server.ts, which loads only when metrics are served. */
+export const METRICS_ADDR_ENV = 'MESHRPC_METRICS_ADDR';
+
+const closingNodes = new Set<MeshNode>();
+let endpoint: Promise<MetricsServer | undefined> | undefined;
+
+export function observeNode(node: MeshNode, options: ObserveOptions, env: NodeJS.ProcessEnv = process.env): Observed {
+  if (tracingActive()) node.use(tracingInterceptors({ transport: options.transport }));
+  const addr = env[METRICS_ADDR_ENV];
+  const metrics = addr || options.metrics ? nodeMetrics(node, options.dispatcher, options.links) : undefined;
+  if (metrics) node.use({ server: [metrics.serverInterceptor], client: [metrics.clientInterceptor] });
+  return {
+    metrics,
+    async opened() {
+      if (!metrics) return;
+      addLiveNode(metrics);
+      if (addr && !endpoint) {
+        endpoint = import('./metrics-server.js').then(({ startMetricsServer }) =>
+          startMetricsServer(addr, { ready: () => liveNodes().length > 0 && closingNodes.size === 0 })).then(
+          (server) => {
+            options.log?.('info', `metrics at http://${server.address}/metrics`, { address: server.address });
+            return server;
+          },
+          (err: Error) => {
+            options.log?.('warn', `cannot serve metrics on ${METRICS_ADDR_ENV}=${addr}: ${err.message}`, { address: addr });
+            return undefined;
+          },
+        );
+      }
+      await endpoint;
+    },
+    closing() {
+      if (metrics) closingNodes.add(node);
+    },
+    async closed() {
+      if (!metrics) return;
+      closingNodes.delete(node);
+      forgetNode(node);
+      if (liveNodes().length === 0 && endpoint) {
+        const stopping = endpoint;
+        endpoint = undefined;
+        await (await stopping)?.close();
+      }
+    },
+  };
+}
