@@ -45,6 +45,11 @@ export const METRICS_ADDR_ENV = 'MESHRPC_METRICS_ADDR';
 const closingNodes = new Set<MeshNode>();
 let endpoint: Promise<MetricsServer | undefined> | undefined;
 
+/** Where this process serves its metrics (MESHRPC_METRICS_ADDR, once a node listens), if it does. */
+export async function metricsAddress(): Promise<string | undefined> {
+  return (await endpoint)?.address;
+}
+
 export function observeNode(node: MeshNode, options: ObserveOptions, env: NodeJS.ProcessEnv = process.env): Observed {
   if (tracingActive()) node.use(tracingInterceptors({ transport: options.transport }));
   const addr = env[METRICS_ADDR_ENV];
