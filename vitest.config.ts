@@ -16,6 +16,7 @@ export default defineConfig({
       'meshrpc/nats': 'src/transports/nats/index.ts',
       'meshrpc/amqp': 'src/transports/amqp/index.ts',
       'meshrpc/kafka': 'src/transports/kafka/index.ts',
+      'meshrpc/observability': 'src/observability/index.ts',
       'meshrpc/codegen': 'src/codegen/index.ts',
     }).map(([name, file]) => ({ find: new RegExp(`^${name}$`), replacement: fileURLToPath(new URL(`./${file}`, import.meta.url)) })),
   },

@@ -12,10 +12,13 @@
  */
 import { hostname } from 'node:os';
 import { createMesh } from 'meshrpc';
+import { startTelemetryFromEnv } from 'meshrpc/observability';
 import { greeterHandler } from './greeter.mesh.js';
 import { publishGreeterHttp } from './http.js';
 import { Greeter } from './service.js';
 
+// Traces when OTEL_TRACES_EXPORTER / OTEL_EXPORTER_OTLP_ENDPOINT ask (docs/OBSERVABILITY.md); before the node.
+const telemetry = await startTelemetryFromEnv({ serviceName: 'greeter' });
 const mesh = await createMesh({ name: 'greeter' });
 const instance = process.env.GREETER_ID === 'hostname' ? hostname() : process.env.GREETER_ID;
 // A typed handler: gateways also get its JSON Schemas for their /openapi.json from it.
@@ -30,6 +33,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (stopping) process.exit(1);
     stopping = true;
-    mesh.close().then(() => process.exit(0));
+    mesh.close().then(() => telemetry?.shutdown()).then(() => process.exit(0));
   });
 }

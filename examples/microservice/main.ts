@@ -11,6 +11,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { createMesh, Microservice, MeshServer } from 'meshrpc';
+import { startTelemetryFromEnv } from 'meshrpc/observability';
 import { GrpcServer } from 'meshrpc/grpc';
 import { NatsServer } from 'meshrpc/nats';
 import { greeterHandler } from '../greeter/greeter.mesh.js';
@@ -19,6 +20,8 @@ import { Greeter } from '../greeter/service.js';
 const proto = fileURLToPath(new URL('../greeter/greeter.proto', import.meta.url));
 const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
+// Traces when OTEL_* ask, started before the node and the servers so they trace their calls.
+await startTelemetryFromEnv({ serviceName: 'greeter' });
 const mesh = await createMesh({ name: 'greeter' });
 const grpc = new GrpcServer({ address: process.env.GRPC_ADDR ?? '127.0.0.1:50051', protos: [proto] });
 
