@@ -8,7 +8,8 @@
  * - tracing when an OpenTelemetry SDK is registered (start it before making nodes, as
  *   OpenTelemetry asks; a node made earlier takes `node.use(tracingInterceptors())`);
  * - metrics when MESHRPC_METRICS_ADDR is set (the node then serves them there once it
- *   listens), or `metrics: true` is passed (the gateway's node).
+ *   listens). Its NodeMetrics exists either way, so the gateway's registry and the retry
+ *   counter find the node's links and figures (`nodeMetrics(node)`).
  */
 import type { Dispatcher } from '../core/endpoint.js';
 import type { MeshNode } from '../core/node.js';
@@ -22,15 +23,15 @@ export interface ObserveOptions {
   dispatcher: Dispatcher;
   /** Live peer links, for engines that link to peers. */
   links?: () => number;
-  /** Record metrics even without MESHRPC_METRICS_ADDR. */
-  metrics?: boolean;
   /** How the node logs a metrics endpoint that could not start. */
   log?: (level: 'warn' | 'info', msg: string, extra?: object) => void;
 }
 
 /** The node's side of its observability: tell it when the node opens and closes. */
 export interface Observed {
-  readonly metrics: NodeMetrics | undefined;
+  readonly metrics: NodeMetrics;
+  /** Its calls are recorded (MESHRPC_METRICS_ADDR was set when it was made). */
+  readonly recording: boolean;
   /** The node listens: it joins the process's metrics (and starts the endpoint if asked). */
   opened(): Promise<void>;
   /** The node began closing: /readyz answers 503. */
@@ -53,12 +54,14 @@ export async function metricsAddress(): Promise<string | undefined> {
 export function observeNode(node: MeshNode, options: ObserveOptions, env: NodeJS.ProcessEnv = process.env): Observed {
   if (tracingActive()) node.use(tracingInterceptors({ transport: options.transport }));
   const addr = env[METRICS_ADDR_ENV];
-  const metrics = addr || options.metrics ? nodeMetrics(node, options.dispatcher, options.links) : undefined;
-  if (metrics) node.use({ server: [metrics.serverInterceptor], client: [metrics.clientInterceptor] });
+  const metrics = nodeMetrics(node, options.dispatcher, options.links);
+  const recording = Boolean(addr);
+  if (recording) node.use({ server: [metrics.serverInterceptor], client: [metrics.clientInterceptor] });
   return {
     metrics,
+    recording,
     async opened() {
-      if (!metrics) return;
+      if (!recording) return;
       addLiveNode(metrics);
       if (addr && !endpoint) {
         endpoint = import('./metrics-server.js').then(({ startMetricsServer }) =>
@@ -76,10 +79,10 @@ export function observeNode(node: MeshNode, options: ObserveOptions, env: NodeJS
       await endpoint;
     },
     closing() {
-      if (metrics) closingNodes.add(node);
+      if (recording) closingNodes.add(node);
     },
     async closed() {
-      if (!metrics) return;
+      if (!recording) return;
       closingNodes.delete(node);
       forgetNode(node);
       if (liveNodes().length === 0 && endpoint) {

@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler, defineService, Mesh, MeshError } from '../../src/index.js';
 import { FrameDecoder } from '../../src/mesh/wire/decoder.js';
 import { encodeFrame, Flags, FrameType } from '../../src/mesh/wire/frame.js';
+import { onRetry, type RetryEvent } from '../../src/observability/call-events.js';
+import { nodeMetrics } from '../../src/observability/metrics.js';
 import { instancesOf } from '../helpers/cluster.js';
 
 interface Orders {
@@ -120,11 +122,18 @@ describe('retries of calls no handler took', () => {
   });
 
   it('retries a call the other instance did not take, and it succeeds where a handler ran', async () => {
+    const events: RetryEvent[] = [];
+    const off = onRetry((e) => events.push(e));
     for (let i = 0; i < 6; i++) {
       const reply = await caller.call({ service: 'orders', method: 'place' }, Buffer.from(JSON.stringify({ item: `p${i}` })), { codec: 'json' });
       expect(JSON.parse(Buffer.from(reply).toString())).toBe('placed');
     }
     expect(refused).toBeGreaterThan(0); // round robin sent some calls to the refusing peer first
     expect(served).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5']);
+    // Each retry is published (tracing makes it a span event, metrics count it).
+    off();
+    expect(events).toHaveLength(refused);
+    expect(events[0]).toMatchObject({ nodeId: caller.id, kind: 'failover', attempt: 1, instance: 'refuser', target: { service: 'orders', method: 'place' } });
+    expect(nodeMetrics(caller).retries.get('orders\0place\0failover')?.value).toBe(refused);
   });
 });
