@@ -9,6 +9,7 @@ import type { Codec } from './codec.js';
 import { jsonCodec } from './codec.js';
 import { MeshError } from './errors.js';
 import { Failures } from './failures.js';
+import { timerDelay } from './timers.js';
 
 export type Metadata = Record<string, string>;
 
@@ -95,7 +96,7 @@ export class CallContext {
         controller.abort(this.#abortReason);
       } else {
         if (this.deadline !== undefined) {
-          this.#timer = setTimeout(() => this.cancel(Failures.deadlineExceeded()), this.remaining);
+          this.#timer = setTimeout(() => this.cancel(Failures.deadlineExceeded()), timerDelay(this.remaining));
           this.#timer.unref();
         }
         const ts = this.#transportSignal;

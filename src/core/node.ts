@@ -8,6 +8,7 @@ import type { Caller, CallOptions, CallTarget } from './caller.js';
 import type { Endpoint, ServiceInfo } from './endpoint.js';
 import type { OpenedStream } from './stream.js';
 import { Failures } from './failures.js';
+import { timerDelay } from './timers.js';
 
 /** A service as the cluster sees it: published info plus how many live instances it has. */
 export interface ServiceView extends ServiceInfo {
@@ -102,7 +103,7 @@ export function waitForServices(
       off();
       const absent = missing();
       reject(Failures.waitForTimedOut({ missing: absent, afterMs: timeoutMs, why: hint?.() }));
-    }, timeoutMs);
+    }, timerDelay(timeoutMs));
     const off = node.onServicesChanged(() => {
       if (missing().length > 0) return;
       clearTimeout(timer);

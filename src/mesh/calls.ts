@@ -6,6 +6,7 @@
  */
 import { MeshError } from '../core/errors.js';
 import { Failures } from '../core/failures.js';
+import { timerDelay } from '../core/timers.js';
 import type { Inflow } from './flow.js';
 
 export interface PendingCall {
@@ -39,7 +40,7 @@ export class CallTable {
   }
 
   track(streamId: number, timeout: number, signal: AbortSignal | undefined, resolve: (b: Buffer) => void, reject: (e: MeshError) => void): PendingCall {
-    const call: PendingCall = { resolve, reject, signal, onAbort: undefined, timer: setTimeout(this.#onDeadline, timeout, streamId, timeout) };
+    const call: PendingCall = { resolve, reject, signal, onAbort: undefined, timer: setTimeout(this.#onDeadline, timerDelay(timeout), streamId, timeout) };
     if (signal) {
       call.onAbort = () => this.#onGiveUp(streamId, Failures.cancelledByCaller(undefined, { cause: signal.reason }));
       signal.addEventListener('abort', call.onAbort, { once: true });

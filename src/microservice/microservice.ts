@@ -9,6 +9,7 @@ import { MeshError } from '../core/errors.js';
 import type { Publishable } from '../core/node.js';
 import { Failures } from '../core/failures.js';
 import { DEFAULT_STOP_TIMEOUT, type EndpointFn, type Server, type ServerType } from './server.js';
+import { timerDelay } from '../core/timers.js';
 
 export interface MicroserviceOptions {
   name?: string;
@@ -165,7 +166,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, timedOut: () => MeshError): P
   return Promise.race([
     p.finally(() => clearTimeout(timer)),
     new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(timedOut()), ms);
+      timer = setTimeout(() => reject(timedOut()), timerDelay(ms));
     }),
   ]);
 }

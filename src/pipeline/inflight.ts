@@ -3,6 +3,8 @@
  * when the count reaches zero or the timeout passes, whichever comes first (no stop can hang).
  * Every transport's drain is this one count (see Inbound), never a poll.
  */
+import { timerDelay } from '../core/timers.js';
+
 export class InFlight {
   #count = 0;
   #waiters: Array<() => void> = [];
@@ -31,7 +33,7 @@ export class InFlight {
       const timer = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w !== done);
         resolve(false);
-      }, Math.max(0, timeoutMs));
+      }, timerDelay(timeoutMs));
       const done = () => {
         clearTimeout(timer);
         resolve(true);

@@ -13,6 +13,7 @@ import { codecByName, type Codec, type CodecName } from '../../core/codec.js';
 import { DEFAULT_NAMESPACE } from '../../core/endpoint.js';
 import { MeshError } from '../../core/errors.js';
 import { Failures } from '../../core/failures.js';
+import { timerDelay } from '../../core/timers.js';
 import { OutboundCaller } from '../../pipeline/caller.js';
 import { writeMetadata } from '../../pipeline/metadata.js';
 import { DEFAULT_TIMEOUT } from '../../pipeline/outbound.js';
@@ -138,7 +139,7 @@ export class AmqpClient extends OutboundCaller {
     const correlationId = randomUUID();
     const queue = queueOf(this.#prefix, target.namespace ?? DEFAULT_NAMESPACE);
     const reply = await new Promise<ConsumeMessage>((resolve, reject) => {
-      const timer = setTimeout(() => fail(Failures.deadlineExceeded({ target: `${target.service}.${target.method}` })), deadline - Date.now());
+      const timer = setTimeout(() => fail(Failures.deadlineExceeded({ target: `${target.service}.${target.method}` })), timerDelay(deadline - Date.now()));
       const onAbort = () => fail(Failures.cancelledByCaller());
       const done = () => {
         clearTimeout(timer);

@@ -7,6 +7,7 @@
  */
 import { createInbox, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import { Failures } from '../../core/failures.js';
+import { timerDelay } from '../../core/timers.js';
 
 interface Pending {
   subject: string;
@@ -53,7 +54,7 @@ export class NatsRequester {
         subject,
         resolve,
         reject,
-        timer: setTimeout(() => this.#settle(token, Failures.deadlineExceeded({ target: subject })), timeoutMs),
+        timer: setTimeout(() => this.#settle(token, Failures.deadlineExceeded({ target: subject })), timerDelay(timeoutMs)),
         signal,
         onAbort: undefined,
       };

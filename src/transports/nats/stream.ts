@@ -18,6 +18,7 @@ import { CallContext } from '../../core/context.js';
 import { MeshError } from '../../core/errors.js';
 import type { OpenedStream, StreamEndpoint, StreamReply } from '../../core/stream.js';
 import { Failures } from '../../core/failures.js';
+import { timerDelay } from '../../core/timers.js';
 import { errorOfReply, errorReply, readRequestHeaders, requestHeaders } from './wire.js';
 
 /** The message kind of a stream message. */
@@ -29,8 +30,6 @@ export const STREAM_WINDOW = 262_144;
 /** Largest `data` message body (well under NATS's default 1 MiB max_payload). */
 export const STREAM_CHUNK = 65_536;
 
-/** setTimeout's largest delay (a larger one would fire at once). */
-const MAX_TIMER = 2_147_483_647;
 
 type Kind = 'open' | 'accept' | 'head' | 'data' | 'end' | 'credit' | 'error' | 'cancel';
 
@@ -204,7 +203,7 @@ export function openNatsStream(nc: NatsConnection, subject: string, head: Uint8A
     fail(reason instanceof MeshError ? reason : Failures.cancelledByCaller(undefined, { cause: reason }), true);
   };
   options?.signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => fail(Failures.deadlineExceeded({ target: subject }), true), Math.min(deadline - now, MAX_TIMER));
+  const timer = setTimeout(() => fail(Failures.deadlineExceeded({ target: subject }), true), timerDelay(deadline - now));
   timer.unref();
 
   const sub: Subscription = nc.subscribe(inbox, {
@@ -301,7 +300,7 @@ export function serveNatsStream(
     ctx.finish();
   };
   // Whatever the handler does, this instance lets go of the stream at its deadline.
-  const timer = setTimeout(() => stop(Failures.deadlineExceeded(), true), Math.min(ctx.remaining, MAX_TIMER));
+  const timer = setTimeout(() => stop(Failures.deadlineExceeded(), true), timerDelay(ctx.remaining));
   timer.unref();
   const sub = nc.subscribe(inboxOf(nc), {
     callback: (err, m) => {
