@@ -7,7 +7,8 @@
  * Seeds are what a person typed (MESHRPC_CLUSTER_NODES / `nodes`), so a seed that cannot be
  * reached is worth a warning with its address and the reason: logged on the first failure, when
  * the reason changes, and then at most once per `warnInterval`, never once per retry; reaching it
- * later is logged at info. `seedHint` turns the same record into the words of a waitFor timeout.
+ * later is logged at info. At most `maxDialing` dials are in progress at once, so a long list of
+ * dead seeds costs a bounded number of sockets and connect attempts per second. `seedHint` turns the same record into the words of a waitFor timeout.
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
@@ -27,6 +28,8 @@ export interface DialerOptions {
   log(level: 'debug' | 'info' | 'warn', msg: string, extra?: object): void;
   /** A seed still failing is warned about again at most this often (ms). Default 60 s. */
   warnInterval?: number;
+  /** Dials in progress at once, at most (many dead or black-holed seeds hold no more sockets). Default 32. */
+  maxDialing?: number;
 }
 
 export type DialOutcome = { ok: true } | { ok: false; reason: string };
@@ -56,6 +59,8 @@ interface Target {
   dialing: boolean;
 }
 
+const DEFAULT_MAX_DIALING = 32;
+
 export class Dialer {
   readonly #opts: DialerOptions;
   readonly #targets = new Map<string, Target>();
@@ -66,6 +71,8 @@ export class Dialer {
   #tick: NodeJS.Timeout | undefined;
   #resolveTimer: NodeJS.Timeout | undefined;
   #stopped = false;
+  /** Dials started and not settled yet. */
+  #dialing = 0;
 
   constructor(opts: DialerOptions) {
     this.#opts = opts;
@@ -152,9 +159,12 @@ export class Dialer {
   #dialDue(): void {
     if (this.#stopped) return;
     const now = Date.now();
+    const max = this.#opts.maxDialing ?? DEFAULT_MAX_DIALING;
     for (const t of this.#targets.values()) {
+      if (this.#dialing >= max) return; // the rest wait for a later tick; settled ones back off, so all get a turn
       if (t.dialing || t.nextAt > now || this.#opts.isLinked(t.addr)) continue;
       t.dialing = true;
+      this.#dialing++;
       this.#opts.dial(t.addr).then(
         (outcome) => this.#settle(t, outcome),
         (err: unknown) => this.#settle(t, { ok: false, reason: reasonOf(err) }),
@@ -164,6 +174,7 @@ export class Dialer {
 
   #settle(t: Target, outcome: DialOutcome): void {
     t.dialing = false;
+    this.#dialing--;
     // Dropped meanwhile (it was this node itself): nothing to report.
     if (this.#targets.get(t.addr) !== t) return;
     if (outcome.ok) {
