@@ -46,3 +46,12 @@ export function splitList(value: string | readonly string[] | undefined): string
 export function envList(name: string, env: NodeJS.ProcessEnv = process.env): string[] {
   return splitList(env[name]);
 }
+
+/** A non-negative number from the environment, or undefined when unset; anything else is refused by name. */
+export function envNumber(name: string, env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw Failures.invalidEnvNumber({ name, value: raw });
+  return n;
+}

@@ -8,6 +8,11 @@
  * Why the choices:
  * - When the link dies, every call waiting on it fails at once with UNAVAILABLE: nothing waits
  *   for a timeout to find out.
+ * - Memory per link is bounded. Before HELLO only frames up to HANDSHAKE_FRAME_LIMIT are taken
+ *   and the handshake has a deadline. Bytes queued to a peer that does not read them stop this
+ *   node from reading that peer (socket paused: it gets nothing more served until they drain),
+ *   and at `linkBufferLimit`, or when a paused link makes no write progress for a heartbeat
+ *   timeout (both sides waiting on each other), the link is closed with a logged reason.
  */
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
@@ -60,7 +65,14 @@ export interface ConnectionOptions {
   maxFrameSize: number;
   heartbeatInterval: number;
   heartbeatTimeout: number;
+  suspectAfter: number;
+  handshakeTimeout: number;
+  linkBufferHigh: number;
+  linkBufferLimit: number;
 }
+
+/** Largest frame body taken before the peer's HELLO (a HELLO is a few hundred bytes per service). */
+export const HANDSHAKE_FRAME_LIMIT = 64 * 1024;
 
 type State = 'handshake' | 'open' | 'closed';
 
@@ -92,6 +104,9 @@ export class Connection {
   readonly #heartbeat: Heartbeat;
   readonly #outbox: Outbox;
   #goawayAcked: (() => void) | undefined;
+  #handshakeTimer: NodeJS.Timeout | undefined;
+  /** Reading is paused until what is queued to the peer drained; the timer watches write progress. */
+  #paused: { timer: NodeJS.Timeout; written: number } | undefined;
 
   constructor(socket: Socket, outbound: boolean, host: ConnectionHost, opts: ConnectionOptions, identity: PeerIdentity, dialedAddr?: string) {
     this.socket = socket;
@@ -107,17 +122,45 @@ export class Connection {
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('error', (err) => this.#fail(Failures.linkLost({ peer: this.peerLabel, why: err.message }, { cause: err })));
     socket.on('close', () => this.#fail(undefined));
-    this.#outbox = new Outbox(socket);
-    this.#heartbeat = new Heartbeat(opts.heartbeatInterval, opts.heartbeatTimeout, () => this.#send(encodeFrame(FrameType.PING, 0, 0)), (idle) => {
-      this.#host.log('warn', 'peer stopped answering; closing', { peer: this.peerLabel, idleMs: idle });
-      this.close(Failures.peerSilent({ peer: this.peerLabel, idleMs: idle }));
-    });
+    this.#outbox = new Outbox(socket, opts.linkBufferHigh, () => this.#backlogged());
+    const pending = this.#pending;
+    this.#heartbeat = new Heartbeat(
+      { interval: opts.heartbeatInterval, timeout: opts.heartbeatTimeout, suspectAfter: opts.suspectAfter },
+      {
+        get outstanding() {
+          return pending.size;
+        },
+        ping: () => this.#send(encodeFrame(FrameType.PING, 0, 0)),
+        dead: (idle) => {
+          this.#host.log('warn', 'peer stopped answering; closing', { peer: this.peerLabel, idleMs: idle });
+          this.close(Failures.peerSilent({ peer: this.peerLabel, idleMs: idle }));
+        },
+      },
+    );
+    this.#handshakeTimer = setTimeout(() => {
+      this.#host.log('info', 'closing a link that did not complete its handshake in time', { remote: socket.remoteAddress, timeoutMs: opts.handshakeTimeout });
+      this.close(Failures.linkLost({ peer: this.peerLabel, why: `no HELLO within ${opts.handshakeTimeout} ms` }));
+    }, opts.handshakeTimeout);
+    this.#handshakeTimer.unref();
     this.#send(encodeFrame(FrameType.HELLO, 0, 0, encodeJson(host.hello())));
+  }
+
+  /** A getter, so that checks after a callback are not narrowed away by the compiler. */
+  get #closed(): boolean {
+    return this.#state === 'closed';
   }
 
   /** Open and not draining: new calls may be routed here. */
   get routable(): boolean {
     return this.#state === 'open' && !this.peerDraining;
+  }
+
+  /**
+   * Silent with calls outstanding (see heartbeat.ts), or not being read by this node
+   * (backpressure): route no new calls here until it is heard again. It stays linked.
+   */
+  get suspect(): boolean {
+    return this.#heartbeat.suspect || this.#paused !== undefined;
   }
 
   /** Calls this node is waiting on over this connection (for least-loaded balancing). */
@@ -149,6 +192,7 @@ export class Connection {
     }
     const streamId = this.#allocStreamId();
     frame.writeUInt32BE(streamId, 6);
+    this.#heartbeat.callStarted();
     const promise = new Promise<Buffer>((resolve, reject) => this.#pending.track(streamId, head.timeout, signal, resolve, reject));
     this.#send(frame);
     return promise;
@@ -164,6 +208,7 @@ export class Connection {
       return { write: () => Promise.reject(err), end: () => Promise.reject(err), reply: Promise.reject(err) };
     }
     const streamId = this.#allocStreamId();
+    this.#heartbeat.callStarted();
     const body = this.#inflow(streamId);
     // Until the reply head hands it out, nobody can listen on the body: a deadline or cancel
     // before then rejects `reply` and must not also crash the process as an unhandled 'error'.
@@ -248,7 +293,48 @@ export class Connection {
     return this.#outbox.send(buf);
   }
 
+  /** More than linkBufferHigh bytes wait for the peer to read them (called by the outbox). */
+  #backlogged(): void {
+    if (this.#state === 'closed') return;
+    const queued = this.socket.writableLength;
+    if (queued >= this.#opts.linkBufferLimit) {
+      this.#host.log('warn', 'closing a link whose peer does not read what it is sent', { peer: this.peerLabel, queuedBytes: queued, limit: this.#opts.linkBufferLimit });
+      this.close(Failures.linkLost({ peer: this.peerLabel, why: `${queued} bytes queued to a peer that does not read them (limit ${this.#opts.linkBufferLimit})` }));
+      return;
+    }
+    if (this.#paused) return;
+    this.socket.pause();
+    this.#heartbeat.hold(true);
+    this.#paused = { timer: setInterval(this.#checkStall, this.#opts.heartbeatTimeout), written: this.socket.bytesWritten };
+    this.#paused.timer.unref();
+    this.socket.once('drain', this.#resume);
+    this.#host.log('debug', 'peer reads slowly: not reading it until its queue drains', { peer: this.peerLabel, queuedBytes: queued });
+  }
+
+  readonly #resume = (): void => {
+    if (!this.#paused) return;
+    clearInterval(this.#paused.timer);
+    this.#paused = undefined;
+    this.#heartbeat.hold(false);
+    if (this.#state !== 'closed') this.socket.resume();
+  };
+
+  /** Paused, and the peer took none of our bytes for a whole heartbeat timeout: it reads nothing. */
+  readonly #checkStall = (): void => {
+    const p = this.#paused;
+    if (!p) return;
+    const written = this.socket.bytesWritten;
+    if (written > p.written) {
+      p.written = written;
+      return;
+    }
+    const queued = this.socket.writableLength;
+    this.#host.log('warn', 'closing a link whose peer read nothing for the heartbeat timeout', { peer: this.peerLabel, queuedBytes: queued, timeoutMs: this.#opts.heartbeatTimeout });
+    this.close(Failures.linkLost({ peer: this.peerLabel, why: `the peer read none of ${queued} queued bytes in ${this.#opts.heartbeatTimeout} ms` }));
+  };
+
   #onData(chunk: Buffer): void {
+    if (this.#closed) return; // ending: what still arrives is dropped, not gathered
     this.#heartbeat.received();
     let frames: Frame[];
     try {
@@ -266,6 +352,11 @@ export class Connection {
         return;
       }
     }
+    // Before HELLO only a small frame may be gathered (checked here, after the frames of this
+    // chunk: a HELLO may be followed at once by a large request, which its HELLO allowed).
+    if (this.#state === 'handshake' && this.#decoder.gathering - HEADER_SIZE > HANDSHAKE_FRAME_LIMIT) {
+      this.#protocolError(new ProtocolError(`frame of ${this.#decoder.gathering - HEADER_SIZE} bytes before HELLO exceeds the limit of ${HANDSHAKE_FRAME_LIMIT}`));
+    }
   }
 
   #protocolError(err: Error): void {
@@ -277,12 +368,14 @@ export class Connection {
   #onFrame(f: Frame): void {
     if (this.#state === 'handshake') {
       if (f.type !== FrameType.HELLO) throw new ProtocolError(`expected HELLO, got frame type ${f.type}`);
+      if (f.body.length > HANDSHAKE_FRAME_LIMIT) throw new ProtocolError(`HELLO of ${f.body.length} bytes exceeds the limit of ${HANDSHAKE_FRAME_LIMIT}`);
       const hello = decodeJson<unknown>(f.body, 'HELLO');
       if (!isHello(hello)) throw new ProtocolError('HELLO is missing fields or speaks another protocol version');
       this.peer = hello;
       const id = this.identity;
       this.#caller = { name: hello.name, id: hello.id, identity: id && { trustDomain: id.trustDomain, name: id.name, uri: id.uri } };
       this.#state = 'open';
+      clearTimeout(this.#handshakeTimer);
       if (!this.#host.onHello(this, hello)) this.close();
       return;
     }
@@ -304,6 +397,7 @@ export class Connection {
         this.#send(encodeFrame(FrameType.PONG, 0, 0));
         return;
       case FrameType.PONG:
+        this.#heartbeat.pong();
         return;
       case FrameType.GOSSIP:
         this.#host.onGossip(this, decodeJson<Gossip>(f.body, 'GOSSIP'));
@@ -450,6 +544,8 @@ export class Connection {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     this.#heartbeat.stop();
+    clearTimeout(this.#handshakeTimer);
+    if (this.#paused) clearInterval(this.#paused.timer);
     this.#outbox.close();
     const lost = err ?? Failures.linkLost({ peer: this.peerLabel });
     for (const id of [...this.#outflows.keys()]) this.#endOutflow(id, lost);

@@ -15,6 +15,8 @@ import type { MemberInfo } from './wire/messages.js';
 export interface Link {
   readonly routable: boolean;
   readonly inFlight: number;
+  /** Routable, but better avoided for new calls right now (silent, or not being read). */
+  readonly suspect: boolean;
 }
 
 export interface RouteInstance<L extends Link> extends Instance {
@@ -140,6 +142,9 @@ export class Membership<L extends Link> {
         link,
         get inFlight() {
           return link.inFlight;
+        },
+        get suspect() {
+          return link.suspect;
         },
       };
       for (const info of peer.info.services) add(info, inst);

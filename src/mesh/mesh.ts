@@ -19,7 +19,7 @@ import { authorize } from '../security/authorize.js';
 import { SECRET_TRUST_DOMAIN } from '../security/secret.js';
 import { resolveLinkSecurity, type LinkSecurity, type PeerIdentity } from '../security/link.js';
 import { registerPublished } from '../service/describe.js';
-import { Rendezvous, strategyByName, type Strategy } from '../pipeline/balancer.js';
+import { Rendezvous, strategyByName, withoutSuspects, type Strategy } from '../pipeline/balancer.js';
 import { Inbound, type Reply } from '../pipeline/inbound.js';
 import type { NodeInterceptors } from '../pipeline/interceptor.js';
 import { mayRetry, Outbound, startDeadline } from '../pipeline/outbound.js';
@@ -29,6 +29,7 @@ import { serveLocally } from '../service/local.js';
 import { formatHostPort, parseHostPort } from './config.js';
 import type { OpenedStream, StreamEndpoint, StreamReply } from '../core/stream.js';
 import { Connection, type ConnectionHost } from './connection.js';
+import { RefusalLog } from './refusals.js';
 import { Dialer, reasonOf, seedHint, type DialOutcome } from './dialer.js';
 import { Membership, sameTags, serviceKey, type RouteInstance } from './membership.js';
 import { resolveOptions, type MeshOptions, type ResolvedOptions } from './options.js';
@@ -118,7 +119,7 @@ export class Mesh implements MeshNode {
     if (this.#state !== 'new' || this.#starting) throw Failures.listenCalledTwice();
     this.#starting = true;
     const { tls, clusterSecret, insecure } = this.options;
-    const links = await resolveLinkSecurity({ tls, clusterSecret, insecure, name: this.name, log: (level, msg, extra) => this.#log(level, msg, extra) });
+    const links = await resolveLinkSecurity({ tls, clusterSecret, insecure, name: this.name, handshakeTimeout: this.options.handshakeTimeout, log: (level, msg, extra) => this.#log(level, msg, extra) });
     try {
       if (this.#state !== 'new') throw Failures.nodeClosed({ why: 'this mesh node was closed while it started' });
       if (this.options.authorization && !links.identity) {
@@ -388,6 +389,7 @@ export class Mesh implements MeshNode {
   #pick(namespace: string, service: string, stickyKey: string | undefined, excluded: Set<string> | undefined): RouteInstance<Connection> {
     let instances = this.#membership.instances(namespace, service);
     if (excluded) instances = instances.filter((i) => !excluded.has(i.id));
+    instances = withoutSuspects(instances);
     if (instances.length === 0) {
       if (this.#membership.wasSeen(namespace, service)) {
         throw Failures.noLiveInstance({ service });
@@ -449,6 +451,9 @@ export class Mesh implements MeshNode {
       });
     });
     server.on('error', (err) => this.#log('warn', 'listener error', { error: err.message }));
+    server.maxConnections = this.options.maxConnections;
+    const refused = new RefusalLog(this.options.maxConnections, (msg, extra) => this.#log('warn', msg, extra));
+    server.on('drop', (data) => refused.refused(data?.remoteAddress));
     this.#server = server;
     const bound = server.address();
     const actualPort = typeof bound === 'object' && bound ? bound.port : port;
@@ -473,8 +478,7 @@ export class Mesh implements MeshNode {
 
 
   #newConnection(socket: Socket, outbound: boolean, identity: PeerIdentity, addr?: string): Connection {
-    const { maxFrameSize, heartbeatInterval, heartbeatTimeout } = this.options;
-    return new Connection(socket, outbound, this.#host, { maxFrameSize, heartbeatInterval, heartbeatTimeout }, identity, addr);
+    return new Connection(socket, outbound, this.#host, this.options, identity, addr);
   }
 
   #dial(addr: string): Promise<DialOutcome> {

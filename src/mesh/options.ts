@@ -1,6 +1,7 @@
 /**
  * Mesh options and their defaults. Everything has an environment variable for containers
- * (MESHRPC_CLUSTER_NODES, MESHRPC_LISTEN_ADDR, MESHRPC_CLUSTER_TAGNAME, MESHRPC_ADVERTISE_ADDR);
+ * (MESHRPC_CLUSTER_NODES, MESHRPC_LISTEN_ADDR, MESHRPC_CLUSTER_TAGNAME, MESHRPC_ADVERTISE_ADDR, and
+ * the link limits MESHRPC_HANDSHAKE_TIMEOUT, MESHRPC_MAX_CONNECTIONS, MESHRPC_LINK_BUFFER_*);
  * options given in code win.
  */
 import type { CodecName } from '../core/codec.js';
@@ -9,7 +10,7 @@ import type { TlsFiles } from '../security/material.js';
 import type { Strategy, StrategyName } from '../pipeline/balancer.js';
 import { DEFAULT_TIMEOUT } from '../pipeline/outbound.js';
 import { DEFAULT_STOP_TIMEOUT } from '../pipeline/server.js';
-import { envList, splitList } from './config.js';
+import { envList, envNumber, splitList } from './config.js';
 import { defaultLogger, type Logger } from './logger.js';
 
 export interface MeshOptions {
@@ -33,6 +34,24 @@ export interface MeshOptions {
   heartbeatInterval?: number;
   /** Silence after which a peer is declared dead. Default: 3 s. */
   heartbeatTimeout?: number;
+  /**
+   * Shortest silence of a link with calls outstanding after which it is pinged and marked
+   * suspect (no new calls routed to it until bytes arrive); 4 × the link's smoothed ping round
+   * trip when that is longer, at most heartbeatTimeout. Default: 150 ms.
+   */
+  suspectAfter?: number;
+  /** Time a new link has to complete its HELLO exchange. Default: MESHRPC_HANDSHAKE_TIMEOUT, else 5 s. */
+  handshakeTimeout?: number;
+  /** Accepted connections at once (more are refused, logged once per burst). Default: MESHRPC_MAX_CONNECTIONS, else 1024. */
+  maxConnections?: number;
+  /**
+   * Bytes queued to a peer (not yet taken by its socket) above which this node stops reading
+   * from that peer until they drained: a peer that does not read its replies stops being
+   * served. Default: MESHRPC_LINK_BUFFER_HIGH, else 8 MiB.
+   */
+  linkBufferHigh?: number;
+  /** Bytes queued to a peer at which its link is closed (logged). Default: MESHRPC_LINK_BUFFER_LIMIT, else 64 MiB. */
+  linkBufferLimit?: number;
   /** How long close() waits for in-flight calls. Default: 10 s. */
   drainTimeout?: number;
   /** How often seed host names are resolved again. Default: 5 s. */
@@ -74,6 +93,11 @@ export interface ResolvedOptions {
   defaultTimeout: number;
   heartbeatInterval: number;
   heartbeatTimeout: number;
+  suspectAfter: number;
+  handshakeTimeout: number;
+  maxConnections: number;
+  linkBufferHigh: number;
+  linkBufferLimit: number;
   drainTimeout: number;
   resolveInterval: number;
   connectTimeout: number;
@@ -98,6 +122,11 @@ export function resolveOptions(o: MeshOptions, env: NodeJS.ProcessEnv = process.
     defaultTimeout: o.defaultTimeout ?? DEFAULT_TIMEOUT,
     heartbeatInterval,
     heartbeatTimeout: o.heartbeatTimeout ?? heartbeatInterval * 3,
+    suspectAfter: o.suspectAfter ?? 150,
+    handshakeTimeout: o.handshakeTimeout ?? envNumber('MESHRPC_HANDSHAKE_TIMEOUT', env) ?? 5000,
+    maxConnections: o.maxConnections ?? envNumber('MESHRPC_MAX_CONNECTIONS', env) ?? 1024,
+    linkBufferHigh: o.linkBufferHigh ?? envNumber('MESHRPC_LINK_BUFFER_HIGH', env) ?? 8 * 1024 * 1024,
+    linkBufferLimit: o.linkBufferLimit ?? envNumber('MESHRPC_LINK_BUFFER_LIMIT', env) ?? 64 * 1024 * 1024,
     drainTimeout: o.drainTimeout ?? DEFAULT_STOP_TIMEOUT,
     resolveInterval: o.resolveInterval ?? 5000,
     connectTimeout: o.connectTimeout ?? 3000,

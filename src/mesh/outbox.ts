@@ -14,13 +14,18 @@ const LARGE_WRITE = 64 * 1024;
 
 export class Outbox {
   readonly #socket: Socket;
+  readonly #highWater: number;
+  readonly #onBacklog: () => void;
   #frames: Buffer[] = [];
   #bytes = 0;
   #closed = false;
   #flushedThisIteration = false;
 
-  constructor(socket: Socket) {
+  /** `onBacklog` is told whenever a write leaves more than `highWater` bytes queued in the socket. */
+  constructor(socket: Socket, highWater: number, onBacklog: () => void) {
     this.#socket = socket;
+    this.#highWater = highWater;
+    this.#onBacklog = onBacklog;
   }
 
   /** Queue a frame; false when the socket asks writers to wait for 'drain' (or is closed). */
@@ -28,7 +33,9 @@ export class Outbox {
     if (this.#closed) return false;
     if (buf.length >= LARGE_WRITE) {
       this.flush();
-      return this.#socket.write(buf);
+      const ok = this.#socket.write(buf);
+      if (this.#socket.writableLength > this.#highWater) this.#onBacklog();
+      return ok;
     }
     this.#frames.push(buf);
     this.#bytes += buf.length;
@@ -47,6 +54,7 @@ export class Outbox {
     this.#frames = [];
     this.#bytes = 0;
     this.#socket.write(out);
+    if (this.#socket.writableLength > this.#highWater) this.#onBacklog();
     if (!this.#flushedThisIteration) {
       this.#flushedThisIteration = true;
       setImmediate(this.#newIteration);

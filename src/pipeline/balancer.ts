@@ -10,6 +10,20 @@ export interface Instance {
   readonly id: string;
   /** Calls this node has in flight to it. */
   readonly inFlight: number;
+  /** Not heard from lately while calls wait on it: take no new calls while others can. */
+  readonly suspect?: boolean;
+}
+
+/**
+ * The instances a new call may go to: all but the suspect ones, or all of them when every one
+ * is suspect (a guess must not turn into a failure). The list itself when none is suspect.
+ */
+export function withoutSuspects<I extends Instance>(instances: readonly I[]): readonly I[] {
+  let i = 0;
+  while (i < instances.length && !instances[i].suspect) i++;
+  if (i === instances.length) return instances;
+  const healthy = instances.filter((inst) => !inst.suspect);
+  return healthy.length > 0 ? healthy : instances;
 }
 
 export interface SelectContext {

@@ -10,6 +10,7 @@ export const ConfigFailures = {
   // ---- addresses and settings ----
   invalidPort: named<{ address: string }>('INVALID_ARGUMENT', (p) => `invalid port in address "${p.address}"`),
   portOutOfRange: named<{ address: string }>('INVALID_ARGUMENT', (p) => `port out of range in address "${p.address}"`),
+  invalidEnvNumber: named<{ name: string; value: string }>('INVALID_ARGUMENT', (p) => `${p.name} must be a non-negative number, got "${p.value}"`),
   invalidTransport: named<{ value: string }>('INVALID_ARGUMENT', (p) => `MESHRPC_TRANSPORT="${p.value}" is not "mesh" or a nats://host:port URL list`),
   invalidNatsPrefix: named<{ prefix: string }>(
     'INVALID_ARGUMENT',

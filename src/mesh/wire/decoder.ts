@@ -27,6 +27,11 @@ export class FrameDecoder {
     this.maxBodySize = maxBodySize;
   }
 
+  /** Total size (header included) of the frame being gathered, once its length prefix arrived; else 0. */
+  get gathering(): number {
+    return this.#need;
+  }
+
   /** Bytes held for a frame not yet complete. */
   get buffered(): number {
     return this.#partsLen;
