@@ -19,9 +19,9 @@ export function rawSocket(addr: string): Promise<Socket> {
   });
 }
 
-/** A HELLO frame of a peer that serves nothing and accepts 4 MiB frames. */
-export function helloFrame(name = 'raw'): Buffer {
-  const hello: Hello = { id: randomUUID(), name, addr: null, tags: [], services: [], version: 0, protocol: PROTOCOL_VERSION, maxFrame: 4 * 1024 * 1024, port: null };
+/** A HELLO frame of a peer that accepts 4 MiB frames and claims to serve `services` (default none). */
+export function helloFrame(name = 'raw', services: string[] = []): Buffer {
+  const hello: Hello = { id: randomUUID(), name, addr: null, tags: [], services: services.map((s) => ({ namespace: 'default', name: s })), version: 1, protocol: PROTOCOL_VERSION, maxFrame: 4 * 1024 * 1024, port: null };
   return encodeFrame(FrameType.HELLO, 0, 0, encodeJson(hello));
 }
 

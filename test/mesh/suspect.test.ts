@@ -4,10 +4,14 @@
  * suspect within a fraction of a second (calls outstanding, nothing heard), so new calls go to
  * the others; only the calls already on it wait, for the heartbeat timeout, and fail.
  */
+import { createServer, type Server } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createClient, Mesh, MeshError, type Client, type MeshOptions } from '../../src/index.js';
 import { probeSpec, type Probe } from '../fixtures/mesh/probe.js';
+import { FrameDecoder } from '../../src/mesh/wire/decoder.js';
+import { encodeFrame, FrameType } from '../../src/mesh/wire/frame.js';
 import { instancesOf } from '../helpers/cluster.js';
+import { helloFrame } from '../helpers/raw.js';
 import { killAll, sleep, startProbe, type Started } from '../helpers/procs.js';
 
 interface Outcome {
@@ -145,5 +149,49 @@ describe('suspect links', () => {
     expect(out.filter((o) => !o.ok)).toHaveLength(0);
     expect(instancesOf(caller!, 'probe')).toHaveLength(3);
     expect(out.filter((o) => o.start > resumedAt + 300 && o.who === 'c').length).toBeGreaterThan(10);
+  });
+
+  it('the suspicion time adapts to the link: with a 100 ms ping round trip, the suspect PING comes ~400 ms after a call, not 150 ms', async () => {
+    // A hand-written peer that claims to serve "probe", answers PING after 100 ms and never answers calls.
+    const pings: number[] = [];
+    const requests: number[] = [];
+    const server: Server = createServer((s) => {
+      const decoder = new FrameDecoder(4 * 1024 * 1024);
+      s.on('error', () => {});
+      s.on('data', (chunk) => {
+        for (const f of decoder.push(chunk)) {
+          if (f.type === FrameType.HELLO) s.write(helloFrame('slow-pong', ['probe']));
+          if (f.type === FrameType.REQUEST) requests.push(Date.now());
+          if (f.type === FrameType.PING) {
+            pings.push(Date.now());
+            setTimeout(() => s.destroyed || s.write(encodeFrame(FrameType.PONG, 0, 0)), 100);
+          }
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as { port: number }).port;
+      caller = new Mesh({ name: 'caller', nodes: [`127.0.0.1:${port}`], heartbeatInterval: 1000, heartbeatTimeout: 3000, drainTimeout: 300 });
+      await caller.listen();
+      await caller.waitFor('probe', 5000);
+      for (let i = 0; i < 60 && pings.length === 0; i++) await sleep(50); // the first idle PING: one round-trip sample
+      await sleep(200); // its PONG is back
+      const call = createClient(probeSpec, caller).with({ timeout: 1500 }).whoami().catch((e: unknown) => e);
+      await sleep(900);
+      const sentAt = requests[0];
+      const suspectPing = pings.find((t) => t > sentAt);
+      expect(sentAt).toBeDefined();
+      expect(suspectPing, 'a PING follows the unanswered call').toBeDefined();
+      const after = suspectPing! - sentAt;
+      console.log(`suspect PING ${after} ms after the call (ping round trip ~100 ms)`);
+      expect(after).toBeGreaterThanOrEqual(300);
+      expect(after).toBeLessThan(800);
+      expect(await call).toBeInstanceOf(MeshError);
+    } finally {
+      await caller?.close();
+      caller = undefined;
+      await new Promise((r) => server.close(r));
+    }
   });
 });
