@@ -12,7 +12,8 @@
  *   and the handshake has a deadline. Bytes queued to a peer that does not read them stop this
  *   node from reading that peer (socket paused: it gets nothing more served until they drain),
  *   and at `linkBufferLimit`, or when a paused link makes no write progress for a heartbeat
- *   timeout (both sides waiting on each other), the link is closed with a logged reason.
+ *   timeout (both sides waiting on each other), the link is closed with a logged reason. Requests
+ *   of one read start in slices (#run), so backpressure acts after a slice, not a whole read.
  */
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
@@ -74,6 +75,9 @@ export interface ConnectionOptions {
 /** Largest frame body taken before the peer's HELLO (a HELLO is a few hundred bytes per service). */
 export const HANDSHAKE_FRAME_LIMIT = 64 * 1024;
 
+/** Requests of one read started per turn of the event loop (see Connection.#run). */
+const REQUESTS_PER_TURN = 128;
+
 type State = 'handshake' | 'open' | 'closed';
 
 const noop = () => {};
@@ -107,6 +111,8 @@ export class Connection {
   #handshakeTimer: NodeJS.Timeout | undefined;
   /** Reading is paused until what is queued to the peer drained; the timer watches write progress. */
   #paused: { timer: NodeJS.Timeout; written: number } | undefined;
+  /** Frames of a read not handled yet (see #run); the socket is paused meanwhile. */
+  #deferred: { frames: Frame[]; at: number } | undefined;
 
   constructor(socket: Socket, outbound: boolean, host: ConnectionHost, opts: ConnectionOptions, identity: PeerIdentity, dialedAddr?: string) {
     this.socket = socket;
@@ -316,7 +322,9 @@ export class Connection {
     clearInterval(this.#paused.timer);
     this.#paused = undefined;
     this.#heartbeat.hold(false);
-    if (this.#state !== 'closed') this.socket.resume();
+    if (this.#closed) return;
+    if (this.#deferred) this.#continue();
+    else this.socket.resume();
   };
 
   /** Paused, and the peer took none of our bytes for a whole heartbeat timeout: it reads nothing. */
@@ -343,8 +351,27 @@ export class Connection {
       this.#protocolError(err as Error);
       return;
     }
-    for (const frame of frames) {
-      if (this.#state === 'closed') return;
+    this.#run(frames, 0);
+  }
+
+  /**
+   * Handle `frames` from index `at`. At most REQUESTS_PER_TURN requests start per turn of the
+   * event loop, and none while backlogged: the rest wait (the socket paused, so order holds)
+   * for the next turn, by when their predecessors' replies went out and a backlog paused us. So
+   * one read of a thousand requests cannot run a thousand handlers before backpressure acts, nor
+   * hold the loop from everyone else.
+   */
+  #run(frames: Frame[], at: number): void {
+    let started = 0;
+    for (let i = at; i < frames.length; i++) {
+      if (this.#closed) return;
+      const frame = frames[i];
+      if (frame.type === FrameType.REQUEST && (this.#paused || ++started > REQUESTS_PER_TURN)) {
+        this.#deferred = { frames, at: i };
+        this.socket.pause();
+        if (!this.#paused) setImmediate(this.#continue);
+        return;
+      }
       try {
         this.#onFrame(frame);
       } catch (err) {
@@ -358,6 +385,15 @@ export class Connection {
       this.#protocolError(new ProtocolError(`frame of ${this.#decoder.gathering - HEADER_SIZE} bytes before HELLO exceeds the limit of ${HANDSHAKE_FRAME_LIMIT}`));
     }
   }
+
+  /** The next turn for deferred frames (unless a backlog paused us: then its drain continues). */
+  readonly #continue = (): void => {
+    const d = this.#deferred;
+    if (!d || this.#closed || this.#paused) return;
+    this.#deferred = undefined;
+    this.#run(d.frames, d.at);
+    if (!this.#deferred && !this.#paused && !this.#closed) this.socket.resume();
+  };
 
   #protocolError(err: Error): void {
     const pe = err instanceof ProtocolError ? err : new ProtocolError(err.message);

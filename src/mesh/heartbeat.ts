@@ -11,7 +11,10 @@
  *   Calls already on a suspect link keep waiting (they may be running): only the dead timeout
  *   ends them.
  * - While `held` (this node paused reading for backpressure, so silence is ours, not the
- *   peer's) neither suspicion nor death by silence is judged.
+ *   peer's) neither suspicion nor death by silence is judged; and a timer that fires late (this
+ *   process did not run: a long task, a GC pause, a stopped VM) does not count that time as the
+ *   peer's silence. Timers run before the sockets are read, so what the peer sent meanwhile is
+ *   still unread; counting it would close every link of a node that was merely busy.
  */
 
 export interface HeartbeatOptions {
@@ -40,6 +43,8 @@ export class Heartbeat {
   /** The suspicion check, armed while calls are outstanding; `#watchFrom` is when it was armed. */
   #watch: NodeJS.Timeout | undefined;
   #watchFrom = 0;
+  #watchDue = 0;
+  #lastTick = Date.now();
   readonly #idleTimer: NodeJS.Timeout;
   readonly #opts: HeartbeatOptions;
   readonly #link: HeartbeatLink;
@@ -84,7 +89,12 @@ export class Heartbeat {
     if (this.#link.outstanding === 0) this.#watchFrom = Date.now();
     if (this.#watch !== undefined) return;
     this.#watchFrom = Date.now();
-    this.#watch = setTimeout(this.#check, this.suspectAfter);
+    this.#arm(this.suspectAfter);
+  }
+
+  #arm(delay: number): void {
+    this.#watchDue = Date.now() + delay;
+    this.#watch = setTimeout(this.#check, delay);
     this.#watch.unref();
   }
 
@@ -104,20 +114,32 @@ export class Heartbeat {
   readonly #check = (): void => {
     this.#watch = undefined;
     if (this.#link.outstanding === 0 || this.#suspect || this.#held) return;
-    const silent = Date.now() - Math.max(this.#lastReceived, this.#watchFrom);
+    const now = Date.now();
     const after = this.suspectAfter;
+    if (now - this.#watchDue > after) {
+      // We fired late: our own silence. Count afresh from now.
+      this.#watchFrom = now;
+      this.#arm(after);
+      return;
+    }
+    const silent = now - Math.max(this.#lastReceived, this.#watchFrom);
     if (silent >= after) {
       this.#suspect = true;
       this.#ping();
       return;
     }
-    this.#watch = setTimeout(this.#check, after - silent);
-    this.#watch.unref();
+    this.#arm(after - silent);
   };
 
   readonly #onInterval = (): void => {
+    const now = Date.now();
+    const late = now - this.#lastTick - this.#opts.interval;
+    this.#lastTick = now;
     if (this.#held) return;
-    const idle = Date.now() - this.#lastReceived;
+    // Fired late: the time this process did not run is not the peer's silence. Count it as
+    // silent for one interval (so it is pinged now) and judge it on the next ticks.
+    if (late > this.#opts.interval) this.#lastReceived = Math.max(this.#lastReceived, now - this.#opts.interval);
+    const idle = now - this.#lastReceived;
     if (idle > this.#opts.timeout) this.#link.dead(idle);
     else if (idle >= this.#opts.interval) this.#ping();
   };
