@@ -78,6 +78,8 @@ describe('timeouts and dial bounds', () => {
     await node.close();
     for (const s of held) s.destroy();
     expect(tried.size, 'every seed was dialed').toBe(100);
-    expect(peak, 'dials in progress at once').toBeLessThanOrEqual(32);
+    // Counted on the accepting side, which sees a dial end a moment after the dialer does (its
+    // close is in transit), so a few more than 32 may overlap there; without the bound all 100 do.
+    expect(peak, 'dials in progress at once').toBeLessThanOrEqual(32 + 8);
   });
 });
