@@ -174,12 +174,16 @@ describe('gRPC lifecycle', () => {
   it('a graceful stop loses none of the calls in flight', async () => {
     const server = new GrpcServer({ address: '127.0.0.1:0' });
     const ms = new Microservice({ stopTimeoutMs: 3000 }).registerServer('grpc', server);
-    ms.publish(createHandler(probeSpec, probe));
+    let started = 0;
+    ms.publish(createHandler(probeSpec, { ...probe, sleep: (ms: number) => (started++, probe.sleep(ms)) }));
     await ms.start();
     const client = new GrpcClient(`127.0.0.1:${server.port}`);
     const c = createClient(probeSpec, client);
-    const calls = Array.from({ length: 20 }, (_, i) => c.sleep(100 + 10 * i));
-    await new Promise((r) => setTimeout(r, 50));
+    const calls = Array.from({ length: 20 }, (_, i) => c.sleep(300 + 10 * i));
+    // Stop once every call is in a handler (a loaded machine may take longer than any fixed pause
+    // to connect; a call not yet sent when the server stops is refused, which is another case).
+    for (const end = Date.now() + 5000; started < 20 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 5));
+    expect(started).toBe(20);
     await ms.stop();
     expect((await Promise.allSettled(calls)).filter((r) => r.status === 'fulfilled')).toHaveLength(20);
     await expect(c.with({ timeout: 1000 }).sleep(1)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
