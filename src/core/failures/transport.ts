@@ -2,7 +2,8 @@
  * Failures of the engines under the other transports: NATS, RabbitMQ and Kafka (the brokers) and
  * gRPC. One name serves every broker where they fail the same way (closed, lost, unreachable, no
  * responders), so the words match whichever engine carries the call. `why` keeps the library's
- * own text where it is what the user needs to see.
+ * own text where it is what the user needs to see. A refused login or client certificate and a
+ * failed TLS handshake name the engine, the address and what to set.
  */
 import { because, named } from './named.js';
 
@@ -30,6 +31,23 @@ export const TransportFailures = {
   // ---- Kafka's fixed topics ----
   topicsFixed: named('FAILED_PRECONDITION', () => 'Kafka topics are fixed once the consumer runs: register namespaces before start()'),
   nothingToConsume: named('FAILED_PRECONDITION', () => 'no namespaces registered: nothing to consume'),
+
+  // ---- an engine's TLS and credentials (transports/engine-credentials.ts) ----
+  engineSettingsInvalid: named<{ engine: string; problem: string }>('FAILED_PRECONDITION', (p) => `${p.engine} settings: ${p.problem}`),
+  engineFileUnreadable: named<{ engine: string; what: string; file: string; setting: string; why: string }>(
+    'FAILED_PRECONDITION',
+    (p) => `cannot read the ${p.engine} ${p.what} ${p.file} (${p.setting})${because(p.why)}`,
+  ),
+  /** The server refused this client: its credentials, or its client certificate (a TLS alert). */
+  engineRefusedClient: named<{ engine: string; address: string; why: string; hint: string }>(
+    'UNAUTHENTICATED',
+    (p) => `${p.engine} at ${p.address} refused this client (${p.why}): ${p.hint}`,
+  ),
+  /** This client could not complete TLS with the server (e.g. its certificate does not verify). */
+  engineTlsFailed: named<{ engine: string; address: string; why: string; hint: string }>(
+    'UNAVAILABLE',
+    (p) => `TLS with ${p.engine} at ${p.address} failed (${p.why}): ${p.hint}`,
+  ),
 
   // ---- gRPC ----
   noRpcInProtos: named<{ service: string; method: string }>('UNIMPLEMENTED', (p) => `no rpc for ${p.service}.${p.method} in the loaded protos`, { notProcessed: true }),
