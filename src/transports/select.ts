@@ -3,7 +3,8 @@
  * and the gateway over NATS (NatsMesh); unset or "mesh" uses the built-in TCP mesh. The built-in
  * Mesh is imported lazily so this module does not load it when NATS is chosen (and vice versa).
  * MESHRPC_NATS_PREFIX (default "meshrpc") keeps clusters sharing one NATS server apart, as
- * cluster tags do on the built-in mesh.
+ * cluster tags do on the built-in mesh. NATS's TLS and credentials are NatsMesh's own settings
+ * (nats/security.ts), read from the `nats` options or MESHRPC_NATS_* variables.
  */
 import type { CallOptions, CallTarget } from '../core/caller.js';
 import type { CodecName } from '../core/codec.js';
@@ -11,14 +12,19 @@ import type { MeshNode } from '../core/node.js';
 import { Failures } from '../core/failures.js';
 import type { OpenedStream, StreamEndpoint } from '../mesh/mesh.js';
 import type { MeshOptions } from '../mesh/options.js';
+import type { NatsSecuritySettings } from './nats/settings.js';
 
 export interface CreateMeshOptions extends MeshOptions {
   /** Overrides MESHRPC_TRANSPORT: "mesh", or a nats:// URL (comma-separated for several). */
   transport?: string;
-  /** Options only the NATS engine reads. */
+  /**
+   * Options only the NATS engine reads: its tuning, and TLS and authentication (`tls`, `user` /
+   * `pass`, `token`, `creds`, `nkey`), which otherwise come from MESHRPC_NATS_TLS_CA/_CERT/_KEY,
+   * MESHRPC_NATS_TOKEN, _USER/_PASSWORD, _CREDS and _NKEY (docs/SECURITY.md).
+   */
   // Only plain options here (not `connection`): the root entry's types must not pull in the NATS
   // client's declarations, which a consumer would then type-check (skipLibCheck: false).
-  nats?: {
+  nats?: NatsSecuritySettings & {
     /** Subject prefix. Default "meshrpc". */
     prefix?: string;
     /** How often this node announces its services, in ms. Default 1000. */

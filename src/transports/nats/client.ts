@@ -2,16 +2,19 @@
  * A Caller over NATS request/reply: typed clients (createClient, generated) work over it as over
  * the mesh. The deadline rides in a header and bounds the request; see request.ts for the rest.
  */
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { CallOptions, CallTarget } from '../../core/caller.js';
 import { codecByName, type Codec, type CodecName } from '../../core/codec.js';
 import { DEFAULT_NAMESPACE } from '../../core/endpoint.js';
 import { OutboundCaller } from '../../pipeline/caller.js';
 import { DEFAULT_TIMEOUT } from '../../pipeline/outbound.js';
+import { connectNats } from './connect.js';
 import { natsRequest } from './request.js';
+import type { NatsSecurityOptions } from './security.js';
 import { DEFAULT_PREFIX, SubjectCache } from './wire.js';
 
-export interface NatsClientOptions {
+/** TLS and authentication (`tls`, `user`/`pass`, `token`, `creds`, `nkey`, `authenticator`) as for NatsServer; see security.ts. */
+export interface NatsClientOptions extends NatsSecurityOptions {
   servers?: string | string[];
   connection?: NatsConnection;
   prefix?: string;
@@ -38,14 +41,7 @@ export class NatsClient extends OutboundCaller {
   /** Connect (reconnecting forever, so calls after a server restart succeed) and build a client. */
   static async connect(options: NatsClientOptions = {}): Promise<NatsClient> {
     if (options.connection) return new NatsClient(options.connection, options);
-    const nc = await connect({
-      servers: options.servers ?? process.env.NATS_URL ?? '127.0.0.1:4222',
-      name: options.name ?? 'meshrpc-client',
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 250,
-      // Failures are mapped to MeshErrors; an eager stack trace per request cost ~35% of CPU.
-      noAsyncTraces: true,
-    });
+    const nc = await connectNats(options.servers, options.name ?? 'meshrpc-client', options);
     return new NatsClient(nc, options, true);
   }
 

@@ -2,3 +2,4 @@
 export { NatsServer, type NatsServerOptions } from './server.js';
 export { NatsClient, type NatsClientOptions } from './client.js';
 export { NatsMesh, type NatsMeshOptions } from './mesh.js';
+export type { NatsSecurityOptions } from './security.js';

@@ -8,7 +8,7 @@
  * forwarding HTTP to a published handler) run over plain messages, see stream.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { connect, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { CallOptions, CallTarget } from '../../core/caller.js';
 import { codecByName, type Codec, type CodecName } from '../../core/codec.js';
 import { DEFAULT_NAMESPACE, type ServiceInfo } from '../../core/endpoint.js';
@@ -24,12 +24,15 @@ import { DEFAULT_TIMEOUT, Outbound } from '../../pipeline/outbound.js';
 import { observeNode, type Observed } from '../../observability/node.js';
 import { DEFAULT_STOP_TIMEOUT } from '../../pipeline/server.js';
 import { type Announcement, ServiceTable } from './discovery.js';
+import { connectNats } from './connect.js';
 import { natsRequest } from './request.js';
+import type { NatsSecurityOptions } from './security.js';
 import { serveMsg, stopServing } from './serve.js';
 import { isStreamOpen, openNatsStream, serveNatsStream } from './stream.js';
 import { DEFAULT_PREFIX, queueOf, serviceWildcard, SubjectCache, token, untoken } from './wire.js';
 
-export interface NatsMeshOptions {
+/** TLS and authentication (`tls`, `user`/`pass`, `token`, `creds`, `nkey`, `authenticator`, or MESHRPC_NATS_* variables) as for NatsServer. */
+export interface NatsMeshOptions extends NatsSecurityOptions {
   name: string;
   /** NATS URL(s). Default: MESHRPC_TRANSPORT when it is a nats:// URL, else NATS_URL, else 127.0.0.1:4222. */
   servers?: string | string[];
@@ -52,7 +55,8 @@ export class NatsMesh implements MeshNode {
   /** Byte streams run over plain messages (stream.ts); members are the nodes whose announcements are live. */
   readonly capabilities: NodeCapabilities = { streams: true, members: false };
   readonly #subjects: SubjectCache;
-  readonly #o: Required<Omit<NatsMeshOptions, 'connection' | 'servers' | 'codec'>> & Pick<NatsMeshOptions, 'connection' | 'servers'>;
+  readonly #o: Required<Omit<NatsMeshOptions, keyof NatsSecurityOptions | 'connection' | 'servers' | 'codec'>> & Pick<NatsMeshOptions, 'connection' | 'servers'>;
+  readonly #security: NatsSecurityOptions;
   readonly #inbound = new Inbound();
   readonly #outbound: Outbound;
   /** Stream endpoints by "<namespace>/<name>". */
@@ -81,6 +85,7 @@ export class NatsMesh implements MeshNode {
       announceInterval: options.announceInterval ?? 1000,
       drainTimeout: options.drainTimeout ?? DEFAULT_STOP_TIMEOUT,
     };
+    this.#security = options;
     this.#subjects = new SubjectCache(this.#o.prefix);
     this.#outbound = new Outbound(this.#o.defaultTimeout);
     // Tracing and metrics first, before any interceptor of the user's (docs/OBSERVABILITY.md).
@@ -158,13 +163,12 @@ export class NatsMesh implements MeshNode {
       if (this.#o.connection) this.#nc = this.#o.connection;
       else {
         const servers = typeof address === 'string' && /^nats:\/\//.test(address) ? address : this.#o.servers ?? defaultServers();
-        // noAsyncTraces: see NatsClient.connect.
-        this.#nc = await connect({ servers, name: `meshrpc-${this.name}`, maxReconnectAttempts: -1, reconnectTimeWait: 250, noAsyncTraces: true });
+        this.#nc = await connectNats(servers, `meshrpc-${this.name}`, this.#security);
         this.#owned = true;
       }
     } catch (err) {
       this.#state = 'closed';
-      throw Failures.brokerUnreachable({ broker: 'NATS', why: (err as Error).message }, { cause: err });
+      throw err; // coded by connectNats
     }
     const nc = this.#nc;
     const p = this.#o.prefix;

@@ -4,15 +4,22 @@
  * stop() unsubscribes (new requests go to other instances or fail fast with no responders),
  * waits for calls in flight up to the timeout, then drains the connection it owns.
  */
-import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Endpoint, ServiceInfo } from '../../core/endpoint.js';
 import { MeshError } from '../../core/errors.js';
 import { Failures } from '../../core/failures.js';
 import { DEFAULT_STOP_TIMEOUT, DispatchServer, type StopOptions } from '../../pipeline/server.js';
+import { connectNats } from './connect.js';
+import type { NatsSecurityOptions } from './security.js';
 import { serveMsg, stopServing } from './serve.js';
 import { DEFAULT_PREFIX, queueOf, serviceWildcard } from './wire.js';
 
-export interface NatsServerOptions {
+/**
+ * TLS and authentication come from the options (`tls`, `user`/`pass`, `token`, `creds`, `nkey`,
+ * `authenticator`) or from MESHRPC_NATS_TLS_CA/_CERT/_KEY, MESHRPC_NATS_TOKEN, _USER/_PASSWORD,
+ * _CREDS and _NKEY; see security.ts.
+ */
+export interface NatsServerOptions extends NatsSecurityOptions {
   /** NATS server URL(s), e.g. "nats://127.0.0.1:4222". Ignored when `connection` is given. */
   servers?: string | string[];
   /** An existing connection to use (not closed by stop()). */
@@ -47,13 +54,7 @@ export class NatsServer extends DispatchServer {
     if (this.#running) throw Failures.alreadyStarted({ what: 'NATS server' });
     if (this.#options.connection) this.#nc = this.#options.connection;
     else {
-      this.#nc = await connect({
-        servers: this.#options.servers ?? process.env.NATS_URL ?? '127.0.0.1:4222',
-        name: this.#options.name ?? 'meshrpc-server',
-        maxReconnectAttempts: -1,
-        reconnectTimeWait: 250,
-        noAsyncTraces: true, // see NatsClient.connect
-      });
+      this.#nc = await connectNats(this.#options.servers, this.#options.name ?? 'meshrpc-server', this.#options);
       this.#owned = true;
     }
     this.#running = true;
