@@ -9,16 +9,18 @@
  * name it; without them, a Namespace of "ns/service[/method]" does; failing that, a namespace
  * holding exactly one service runs that one (the seed's "greeter" namespace with its "hello").
  */
-import { Server as GrpcJsServer, ServerCredentials, type ChannelOptions, type Metadata as GrpcMetadata, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
+import { Server as GrpcJsServer, type ChannelOptions, type ServerCredentials, type Metadata as GrpcMetadata, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import { codecByName, type CodecName } from '../../core/codec.js';
 import { CallContext, type Metadata } from '../../core/context.js';
 import { DEFAULT_NAMESPACE } from '../../core/endpoint.js';
 import { Failures } from '../../core/failures.js';
 import { readMetadata } from '../../pipeline/metadata.js';
 import { DEFAULT_STOP_TIMEOUT, DispatchServer, type StopOptions } from '../../pipeline/server.js';
+import type { EngineTlsFiles } from '../engine-credentials.js';
 import { Health } from './health.js';
 import { loadProtoRoot, wireServiceDefinition } from './proto-json.js';
 import { bindProtoServices, loadProtos, type ProtoService } from './proto-services.js';
+import { grpcServerCredentials } from './security.js';
 import { GENERIC_SERVICE, HEALTH_SERVICE, healthServiceDefinition, messageServiceDefinition, type RPCMessage, type RPCResponse } from './protos.js';
 import { toStatus } from './status.js';
 
@@ -30,11 +32,15 @@ export interface GrpcServerOptions {
   includeDirs?: string[];
   /** Proto service (full or short name) -> meshrpc service name, where names do not match. */
   protoServices?: Record<string, string>;
+  /**
+   * TLS from PEM files (MESHRPC_GRPC_TLS_CA / _CERT / _KEY): `cert` and `key` serve TLS; `ca`
+   * too makes it mutual (clients must present a certificate that CA signed). See security.ts.
+   */
+  tls?: EngineTlsFiles;
+  /** grpc-js server credentials of your own; they win over `tls`. */
   credentials?: ServerCredentials;
   channelOptions?: ChannelOptions;
 }
-
-
 
 export class GrpcServer extends DispatchServer {
   readonly #options: GrpcServerOptions;
@@ -77,8 +83,9 @@ export class GrpcServer extends DispatchServer {
     }
     for (const s of this.dispatcher.services()) this.health.set(s.name, 'SERVING');
     const address = this.#options.address ?? '127.0.0.1:50051';
+    const credentials = grpcServerCredentials(this.#options);
     this.#port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(address, this.#options.credentials ?? ServerCredentials.createInsecure(), (err, port) =>
+      server.bindAsync(address, credentials, (err, port) =>
         err ? reject(Failures.cannotListen({ address, why: err.message }, { cause: err })) : resolve(port),
       ),
     );
