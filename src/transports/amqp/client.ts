@@ -18,11 +18,14 @@ import { OutboundCaller } from '../../pipeline/caller.js';
 import { writeMetadata } from '../../pipeline/metadata.js';
 import { DEFAULT_TIMEOUT } from '../../pipeline/outbound.js';
 import { Link, sleep } from './link.js';
+import type { AmqpSecurityOptions } from './security.js';
 import { DEFAULT_PREFIX, H_CODEC, H_DEADLINE, H_META, H_METHOD, H_SERVICE, H_STATUS, queueOf } from './wire.js';
 
 const REPLY_QUEUE = 'amq.rabbitmq.reply-to';
 
-export interface AmqpClientOptions {
+/** TLS (amqps:// with `tls` files) and credentials as for AmqpServer; see security.ts. */
+export interface AmqpClientOptions extends AmqpSecurityOptions {
+  /** amqp:// or amqps:// URL; default AMQP_URL, else amqp://guest:guest@127.0.0.1:5672. */
   url?: string;
   prefix?: string;
   codec?: CodecName;
@@ -50,6 +53,7 @@ export class AmqpClient extends OutboundCaller {
     this.#prefix = options.prefix ?? DEFAULT_PREFIX;
     this.link = new Link({
       url: options.url ?? process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+      security: options,
       log: options.log,
       setup: (ch) => this.#setup(ch),
       onDown: () => {
@@ -63,11 +67,7 @@ export class AmqpClient extends OutboundCaller {
 
   static async connect(options: AmqpClientOptions = {}): Promise<AmqpClient> {
     const client = new AmqpClient(options);
-    try {
-      await client.link.open();
-    } catch (err) {
-      throw Failures.brokerUnreachable({ broker: 'RabbitMQ', why: (err as Error).message }, { cause: err });
-    }
+    await client.link.open(); // fails with a coded error (link.ts)
     return client;
   }
 

@@ -6,9 +6,12 @@
  */
 import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { Failures } from '../../core/failures.js';
+import { amqpConnectArgs, amqpConnectFailure, type AmqpConnectArgs, type AmqpSecurityOptions } from './security.js';
 
 export interface LinkOptions {
   url: string;
+  /** TLS files, credentials and amqplib socket options (security.ts). */
+  security?: AmqpSecurityOptions;
   /** Run on every (re)connect with the new channel. */
   setup: (ch: ConfirmChannel) => Promise<void>;
   /** Told when the link goes down (in-flight work on the old channel is gone). */
@@ -20,14 +23,17 @@ export interface LinkOptions {
 
 export class Link {
   readonly #o: LinkOptions;
+  readonly #args: AmqpConnectArgs;
   #conn: ChannelModel | undefined;
   #ch: ConfirmChannel | undefined;
   #closed = false;
   #ready: Promise<ConfirmChannel> | undefined;
   #reconnects = 0;
 
+  /** Throws FAILED_PRECONDITION when the security settings do not fit (see security.ts). */
   constructor(options: LinkOptions) {
     this.#o = options;
+    this.#args = amqpConnectArgs(withHeartbeat(options.url), options.security);
   }
 
   get channel(): ConfirmChannel | undefined {
@@ -43,9 +49,14 @@ export class Link {
     return this.#reconnects;
   }
 
-  /** The first connect fails loudly (wrong URL, broker down); later drops are retried. */
+  /**
+   * The first connect fails loudly, with a code: UNAUTHENTICATED (login or client certificate
+   * refused), UNAVAILABLE (broker down, TLS failed). Later drops are retried.
+   */
   async open(): Promise<ConfirmChannel> {
-    this.#ready = this.#connect();
+    this.#ready = this.#connect().catch((err: unknown) => {
+      throw amqpConnectFailure(err, this.#args);
+    });
     return this.#ready;
   }
 
@@ -61,7 +72,7 @@ export class Link {
   }
 
   async #connect(): Promise<ConfirmChannel> {
-    const conn = await connect(withHeartbeat(this.#o.url));
+    const conn = await connect(this.#args.url, this.#args.socketOptions);
     conn.on('error', (err: Error) => this.#o.log?.(`connection error: ${err.message}`));
     const ch = await conn.createConfirmChannel();
     ch.on('error', (err: Error) => this.#o.log?.(`channel error: ${err.message}`));

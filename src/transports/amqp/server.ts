@@ -15,9 +15,15 @@ import { Failures } from '../../core/failures.js';
 import { deadlineFromEpoch, headerText, readMetadata } from '../../pipeline/metadata.js';
 import { DEFAULT_STOP_TIMEOUT, DispatchServer, type StopOptions } from '../../pipeline/server.js';
 import { Link } from './link.js';
+import type { AmqpSecurityOptions } from './security.js';
 import { DEFAULT_PREFIX, H_CODEC, H_DEADLINE, H_META, H_METHOD, H_SERVICE, H_STATUS, deadLetterExchangeOf, deadLetterQueueOf, queueOf } from './wire.js';
 
-export interface AmqpServerOptions {
+/**
+ * TLS is an amqps:// URL with `tls` files (MESHRPC_AMQP_TLS_CA / _CERT / _KEY); credentials are
+ * the URL's, or `username` / `password` (MESHRPC_AMQP_USER / _PASSWORD); see security.ts.
+ */
+export interface AmqpServerOptions extends AmqpSecurityOptions {
+  /** amqp:// or amqps:// URL; default AMQP_URL, else amqp://guest:guest@127.0.0.1:5672. */
   url?: string;
   prefix?: string;
   /** Unacked messages per consumer channel. Default 16. */
@@ -26,7 +32,8 @@ export interface AmqpServerOptions {
 }
 
 export class AmqpServer extends DispatchServer {
-  readonly #o: Required<Omit<AmqpServerOptions, 'log'>> & Pick<AmqpServerOptions, 'log'>;
+  readonly #o: Required<Pick<AmqpServerOptions, 'url' | 'prefix' | 'prefetch'>> & Pick<AmqpServerOptions, 'log'>;
+  readonly #security: AmqpSecurityOptions;
   readonly #namespaces = new Set<string>();
   #link: Link | undefined;
   #consumers = new Map<string, string>();
@@ -40,6 +47,7 @@ export class AmqpServer extends DispatchServer {
       prefetch: options.prefetch ?? 16,
       log: options.log,
     };
+    this.#security = options;
   }
 
   get link(): Link | undefined {
@@ -57,6 +65,7 @@ export class AmqpServer extends DispatchServer {
     this.#stopping = false;
     this.#link = new Link({
       url: this.#o.url,
+      security: this.#security,
       log: this.#o.log,
       setup: async (ch) => {
         this.#consumers.clear();
@@ -68,7 +77,7 @@ export class AmqpServer extends DispatchServer {
       await this.#link.open();
     } catch (err) {
       this.#link = undefined;
-      throw Failures.brokerUnreachable({ broker: 'RabbitMQ', why: (err as Error).message }, { cause: err });
+      throw err; // coded by the link (UNAUTHENTICATED, UNAVAILABLE)
     }
   }
 
