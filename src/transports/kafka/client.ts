@@ -4,19 +4,23 @@
  * result nobody waits for: `call` resolves with the codec's `null` once Kafka has the message,
  * so a typed client's `void` methods work over it (Kafka carries no reply).
  */
-import { Kafka, type Producer } from 'kafkajs';
+import type { KafkaConfig, Producer } from 'kafkajs';
 import type { CallOptions, CallTarget } from '../../core/caller.js';
 import { codecByName, type Codec, type CodecName } from '../../core/codec.js';
 import { Failures } from '../../core/failures.js';
 import { OutboundCaller } from '../../pipeline/caller.js';
-import { brokersFromEnv, type KafkaLike } from './server.js';
+import { newKafka, type KafkaLike } from './server.js';
+import { kafkaRefusal, type KafkaSecurityOptions } from './security.js';
 import { toKafkaMessage, topicOf } from './wire.js';
 
-export interface KafkaClientOptions {
+/** TLS and SASL as for KafkaServer (`ssl`, `sasl`, `tls`, MESHRPC_KAFKA_*); see security.ts. */
+export interface KafkaClientOptions extends KafkaSecurityOptions {
   brokers?: string[];
   kafka?: Pick<KafkaLike, 'producer'>;
   topicPrefix?: string;
   clientId?: string;
+  /** kafkajs's `retry` for connecting and requests (its default: 5 retries, from 300 ms). */
+  retry?: KafkaConfig['retry'];
   codec?: CodecName;
 }
 
@@ -34,12 +38,12 @@ export class KafkaClient extends OutboundCaller {
   }
 
   static async connect(options: KafkaClientOptions = {}): Promise<KafkaClient> {
-    const kafka = options.kafka ?? new Kafka({ clientId: options.clientId ?? 'meshrpc', brokers: options.brokers ?? brokersFromEnv() });
+    const kafka = options.kafka ?? newKafka(options);
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     try {
       await producer.connect();
     } catch (err) {
-      throw Failures.brokerUnreachable({ broker: 'Kafka', why: (err as Error).message }, { cause: err });
+      throw kafkaRefusal(err, options.kafka ? undefined : options.brokers) ?? Failures.brokerUnreachable({ broker: 'Kafka', why: (err as Error).message }, { cause: err });
     }
     return new KafkaClient(producer, options);
   }

@@ -6,11 +6,12 @@
  * processed in order per partition; stop() stops fetching, lets the message in hand finish (up
  * to the timeout) and leaves the group.
  */
-import { Kafka, type Consumer, type EachMessagePayload, type Producer } from 'kafkajs';
+import { Kafka, type Consumer, type EachMessagePayload, type KafkaConfig, type Producer } from 'kafkajs';
 import { CallContext } from '../../core/context.js';
 import { MeshError } from '../../core/errors.js';
 import { Failures } from '../../core/failures.js';
 import { DEFAULT_STOP_TIMEOUT, DispatchServer, type StopOptions } from '../../pipeline/server.js';
+import { kafkaRefusal, kafkaSecurity, type KafkaSecurityOptions } from './security.js';
 import { H_ERROR, deadLetterTopicOf, fromKafkaMessage, nextOffset, topicOf } from './wire.js';
 
 /** The slice of kafkajs the server uses (so tests can pass a fake). */
@@ -19,7 +20,11 @@ export interface KafkaLike {
   producer(config?: object): Producer;
 }
 
-export interface KafkaServerOptions {
+/**
+ * TLS and SASL: kafkajs's `ssl` and `sasl`, or `tls` files and MESHRPC_KAFKA_* variables; see
+ * security.ts. All of them are ignored when `kafka` is given.
+ */
+export interface KafkaServerOptions extends KafkaSecurityOptions {
   /** Broker list; default KAFKA_BROKERS (comma-separated). Ignored when `kafka` is given. */
   brokers?: string[];
   kafka?: KafkaLike;
@@ -27,6 +32,8 @@ export interface KafkaServerOptions {
   /** Prepended to namespace to form the topic. Default "". */
   topicPrefix?: string;
   clientId?: string;
+  /** kafkajs's `retry` for connecting and requests (its default: 5 retries, from 300 ms). */
+  retry?: KafkaConfig['retry'];
   /** Partitions processed at once (each still in order). Default 4. */
   concurrency?: number;
   log?: (msg: string) => void;
@@ -51,7 +58,7 @@ export class KafkaServer extends DispatchServer {
   async start(): Promise<void> {
     if (this.#consumer) throw Failures.alreadyStarted({ what: 'Kafka server' });
     if (this.#namespaces.length === 0) throw Failures.nothingToConsume();
-    const kafka = this.#o.kafka ?? new Kafka({ clientId: this.#o.clientId ?? 'meshrpc', brokers: this.#o.brokers ?? brokersFromEnv() });
+    const kafka = this.#o.kafka ?? newKafka(this.#o);
     const consumer = kafka.consumer({ groupId: this.#o.groupId ?? 'meshrpc' });
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     try {
@@ -66,7 +73,8 @@ export class KafkaServer extends DispatchServer {
     } catch (err) {
       await consumer.disconnect().catch(() => {});
       await producer.disconnect().catch(() => {});
-      throw Failures.consumerNotStarted({ broker: 'Kafka', why: (err as Error).message }, { cause: err });
+      const brokers = this.#o.kafka ? undefined : this.#o.brokers;
+      throw kafkaRefusal(err, brokers) ?? Failures.consumerNotStarted({ broker: 'Kafka', why: (err as Error).message }, { cause: err });
     }
     this.#consumer = consumer;
     this.#producer = producer;
@@ -102,6 +110,13 @@ export class KafkaServer extends DispatchServer {
     await this.#producer?.disconnect().catch(() => {});
     this.#producer = undefined;
   }
+}
+
+/** A kafkajs client with the brokers, client id, and TLS and SASL settings of the options. */
+export function newKafka(options: KafkaSecurityOptions & { brokers?: string[]; clientId?: string; retry?: KafkaConfig['retry'] }): Kafka {
+  const config: KafkaConfig = { clientId: options.clientId ?? 'meshrpc', brokers: options.brokers ?? brokersFromEnv(), ...kafkaSecurity(options) };
+  if (options.retry) config.retry = options.retry;
+  return new Kafka(config);
 }
 
 export function brokersFromEnv(): string[] {
