@@ -14,6 +14,7 @@ const suites: [name: string, file: string][] = [
   ['validation', 'bench/validation.ts'],
   ['gateway', 'bench/gateway.ts'],
   ['transports', 'bench/transports.ts'],
+  ['membership', 'bench/membership.ts'],
 ];
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 
