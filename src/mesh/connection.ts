@@ -256,9 +256,9 @@ export class Connection {
     this.#outflows.delete(streamId);
   }
 
-  /** Send our current member list (or our own updated info) to the peer. */
-  sendGossip(gossip: Gossip): void {
-    if (this.#state === 'open') this.#send(encodeFrame(FrameType.GOSSIP, 0, 0, encodeJson(gossip)));
+  /** Send a GOSSIP body (encoded once by the sender for every link it goes to). */
+  sendGossip(body: Buffer): void {
+    if (this.#state === 'open') this.#send(encodeFrame(FrameType.GOSSIP, 0, 0, body));
   }
 
   /** Tell the peer we are draining; resolves when it acknowledged (it will route nothing new here). */

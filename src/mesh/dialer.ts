@@ -95,12 +95,13 @@ export class Dialer {
     clearInterval(this.#resolveTimer);
   }
 
-  /** Addresses heard of through gossip. */
-  learn(addrs: readonly string[]): void {
+  /** Addresses heard of through gossip, to dial now or after about `deferMs` (±50%). */
+  learn(addrs: readonly string[], deferMs = 0): void {
     let added = false;
     for (const addr of addrs) {
       if (this.#self.has(addr) || this.#targets.has(addr)) continue;
-      this.#targets.set(addr, { addr, seed: undefined, attempts: 0, nextAt: 0, dialing: false });
+      const nextAt = deferMs > 0 ? Date.now() + Math.round(deferMs * (0.5 + Math.random())) : 0;
+      this.#targets.set(addr, { addr, seed: undefined, attempts: 0, nextAt, dialing: false });
       added = true;
     }
     if (added) this.#dialDue();

@@ -64,7 +64,7 @@ export class Membership<L extends Link> {
     this.rebuild();
   }
 
-  /** A handshake finished: the peer and its link join (a second link to a known peer is kept as a spare). */
+  /** A handshake finished: the peer and its link join (the mesh keeps one link per peer, see Mesh#secondLink). */
   addLink(info: MemberInfo, link: L): void {
     const peer = this.#peers.get(info.id);
     if (peer) {
@@ -106,7 +106,12 @@ export class Membership<L extends Link> {
     return this.#peers.get(id)?.info;
   }
 
-  /** Members to gossip: ourselves and every peer we are linked to. */
+  /** Linked peers, each with its first link (the one gossip goes over). */
+  linked(): { info: MemberInfo; link: L }[] {
+    return [...this.#peers.values()].map((p) => ({ info: p.info, link: p.links[0] }));
+  }
+
+  /** Ourselves and every peer we are linked to. */
   snapshot(): MemberInfo[] {
     return [this.self, ...[...this.#peers.values()].map((p) => p.info)];
   }

@@ -31,9 +31,10 @@ import type { OpenedStream, StreamEndpoint, StreamReply } from '../core/stream.j
 import { Connection, type ConnectionHost } from './connection.js';
 import { RefusalLog } from './refusals.js';
 import { Dialer, reasonOf, seedHint, type DialOutcome } from './dialer.js';
+import { Gossiper } from './gossip.js';
 import { Membership, sameTags, serviceKey, type RouteInstance } from './membership.js';
 import { resolveOptions, type MeshOptions, type ResolvedOptions } from './options.js';
-import { encodeNames, isMemberInfo, PROTOCOL_VERSION, type Gossip, type Hello, type MemberInfo, type RequestHead } from './wire/messages.js';
+import { encodeNames, gossipKind, isMemberInfo, PROTOCOL_VERSION, type Gossip, type Hello, type MemberInfo, type RequestHead } from './wire/messages.js';
 
 export type { StreamEndpoint, OpenedStream } from '../core/stream.js';
 
@@ -58,13 +59,20 @@ export class Mesh implements MeshNode {
   #dialer: Dialer | undefined;
   #state: 'new' | 'running' | 'closing' | 'closed' = 'new';
   #closing: Promise<void> | undefined;
-  #gossipScheduled = false;
   #address: string | undefined;
   #links: LinkSecurity | undefined;
   #starting = false;
   /** Calls this node serves to itself come from itself. */
   #self: CallerInfo;
   readonly #observed: Observed;
+  readonly #gossip = new Gossiper<Connection>({
+    self: () => this.#membership.self,
+    peers: () => this.#membership.linked(),
+    send: (conn, body) => conn.sendGossip(body),
+    // A list is from the node we join through: dial at once. Anything else names a member that
+    // usually dials us itself (it had us in its list): wait a little so the dials do not cross.
+    learn: (members, kind) => this.#dialer?.learn(this.#membership.dialTargets(members), kind === 'list' ? 0 : GOSSIP_DIAL_DELAY),
+  });
 
   constructor(options: MeshOptions) {
     this.options = resolveOptions(options);
@@ -148,6 +156,7 @@ export class Mesh implements MeshNode {
       isLinked: (addr) => this.#isLinked(addr),
       log: (level, msg, extra) => this.#log(level, msg, extra),
     });
+    this.#gossip.start();
     await this.#dialer.start();
     await this.#observed.opened();
   }
@@ -268,7 +277,8 @@ export class Mesh implements MeshNode {
   #hello(): Hello {
     const self = this.#membership.self;
     const port = this.#address ? parseHostPort(this.#address).port : null;
-    return { ...self, protocol: PROTOCOL_VERSION, maxFrame: this.options.maxFrameSize, port };
+    // With no link yet this node is joining: the node it reaches answers with its member list.
+    return { ...self, protocol: PROTOCOL_VERSION, maxFrame: this.options.maxFrameSize, port, join: this.#conns.size === 0 };
   }
 
   #onHello(conn: Connection, hello: Hello): boolean {
@@ -296,13 +306,46 @@ export class Mesh implements MeshNode {
     const addr = hello.addr ?? (hello.port !== null ? formatHostPort({ host: remoteHost, port: hello.port }) : null);
     const info = this.#permitted(conn, { id: hello.id, name: hello.name, addr, tags: hello.tags, services: hello.services, version: hello.version });
     this.#conns.add(conn);
-    this.#membership.addLink(info, conn);
-    this.#log('debug', 'peer joined', { peer: hello.name, id: hello.id, addr });
-    conn.sendGossip({ members: this.#membership.snapshot() });
-    this.#scheduleGossip();
+    const existing = this.#membership.linksOf(hello.id)[0];
+    if (existing) {
+      this.#secondLink(conn, existing, info);
+    } else {
+      this.#membership.addLink(info, conn);
+      this.#log('debug', 'peer joined', { peer: hello.name, id: hello.id, addr });
+      this.#gossip.linked(conn, info, hello.join === true);
+    }
     this.#notify();
     settle?.(true);
     return true;
+  }
+
+  /**
+   * A second link to a linked peer (both ends dialed at once): one link per pair, chosen alike at
+   * both ends: the one the smaller id dialed. The other is retired without losing a call. When
+   * one node dialed both, that node retires its second one.
+   */
+  #secondLink(conn: Connection, old: Connection, info: MemberInfo): void {
+    const dialerOf = (c: Connection) => (c.outbound ? this.id : info.id);
+    const crossed = dialerOf(conn) !== dialerOf(old);
+    const keepNew = crossed && dialerOf(conn) === (this.id < info.id ? this.id : info.id);
+    if (keepNew) {
+      this.#membership.addLink(info, conn);
+      this.#membership.removeLink(info.id, old);
+    } else {
+      this.#membership.update(info);
+    }
+    const spare = keepNew ? old : conn;
+    if (crossed || spare.outbound) this.#retire(spare);
+  }
+
+  /** GOAWAY on a spare link (the peer acks after every call it sent on it), then close it once idle. */
+  #retire(conn: Connection): void {
+    this.#log('debug', 'retiring a second link to a peer', { peer: conn.peerLabel });
+    const until = Date.now() + this.options.drainTimeout;
+    void conn.goaway().then(async () => {
+      while ((conn.servedCount > 0 || conn.inFlight > 0) && Date.now() < until) await sleep(50);
+      conn.close();
+    });
   }
 
   #onGossip(conn: Connection, gossip: Gossip): void {
@@ -313,13 +356,15 @@ export class Mesh implements MeshNode {
     }
     // What a member serves is taken only from the member itself, over its own link: an entry
     // about anyone else only tells where to dial (that link then proves who answers).
-    const own = members.find((m) => m.id === conn.peer?.id);
+    const from = conn.peer!.id;
+    const own = members.find((m) => m.id === from);
     if (own && this.#membership.update(this.#permitted(conn, own))) this.#notify();
-    this.#dialer?.learn(this.#membership.dialTargets(members));
+    this.#gossip.heard(from, members.filter((m) => m.id !== from), gossipKind(gossip));
   }
 
   #onGoaway(conn: Connection): void {
-    this.#log('debug', 'peer is draining', { peer: conn.peerLabel });
+    const spare = conn.peer && !this.#membership.linksOf(conn.peer.id).includes(conn);
+    this.#log('debug', spare ? 'peer retires a second link' : 'peer is draining', { peer: conn.peerLabel });
     this.#membership.rebuild();
     this.#notify();
   }
@@ -411,19 +456,8 @@ export class Mesh implements MeshNode {
       }
     }
     this.#membership.setOwnServices(services);
-    this.#scheduleGossip();
+    this.#gossip.ownChanged();
     this.#notify();
-  }
-
-  /** Tell every peer what we know, once per burst of changes. */
-  #scheduleGossip(): void {
-    if (this.#gossipScheduled || this.#conns.size === 0) return;
-    this.#gossipScheduled = true;
-    setImmediate(() => {
-      this.#gossipScheduled = false;
-      const gossip = { members: this.#membership.snapshot() };
-      for (const c of this.#conns) c.sendGossip(gossip);
-    });
   }
 
   #notify(): void {
@@ -531,6 +565,7 @@ export class Mesh implements MeshNode {
     }
     this.#state = 'closing';
     this.#dialer?.stop();
+    this.#gossip.stop();
     this.#server?.close();
     this.#links?.close();
     const until = Date.now() + this.options.drainTimeout;
@@ -544,6 +579,9 @@ export class Mesh implements MeshNode {
     this.#notify();
   }
 }
+
+/** Mean wait (ms, ±50%) before dialing an address a delta or digest named (see the Gossiper's learn). */
+const GOSSIP_DIAL_DELAY = 1000;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());

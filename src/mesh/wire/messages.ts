@@ -143,14 +143,29 @@ export interface MemberInfo {
 
 export interface Hello extends MemberInfo {
   protocol: number;
+  /** The sender has no other link yet (it is joining): the receiver answers with its member list. */
+  join?: boolean;
   /** Largest frame body this node accepts. */
   maxFrame: number;
   /** Port the node listens on, when its host must be taken from the socket (NAT, containers). */
   port: number | null;
 }
 
+/**
+ * `list`: the members the sender is linked to, sent once to a node that joins through it;
+ * `delta`: members newly linked somewhere, passed on by whoever did not know them; `digest`: a
+ * bounded random sample of the sender's linked members (anti-entropy); `self`: the sender's own
+ * entry, after its services changed. Absent (older nodes): treated as a list.
+ */
+export type GossipKind = 'list' | 'delta' | 'digest' | 'self';
+
 export interface Gossip {
+  kind?: GossipKind;
   members: MemberInfo[];
+}
+
+export function gossipKind(g: Gossip): GossipKind {
+  return g.kind === 'delta' || g.kind === 'digest' || g.kind === 'self' ? g.kind : 'list';
 }
 
 export function encodeJson(value: unknown): Buffer {
