@@ -110,10 +110,13 @@ export class Gossiper<L> {
    * cost O(N²) entries again.
    */
   heard(from: string, others: readonly MemberInfo[], kind: GossipKind): void {
-    const fresh = others.filter((m) => m.id !== this.#host.self().id && !this.#heard.has(m.id));
-    if (fresh.length === 0) return;
+    const selfId = this.#host.self().id;
+    const named = others.filter((m) => m.id !== selfId);
+    // All go to the dialer (which skips what it knows): a member forgotten after failed dials
+    // may be reachable again when a later message names it.
+    if (named.length > 0) this.#host.learn(named, kind);
+    const fresh = named.filter((m) => !this.#heard.has(m.id));
     for (const m of fresh) this.#remember(m.id);
-    this.#host.learn(fresh, kind);
     if (kind !== 'delta') return;
     for (const m of fresh) if (m.addr) this.#spread(addressOf(m), [m.id, from]);
   }
