@@ -97,7 +97,7 @@ export class Gossiper<L> {
   linked(link: L, member: MemberInfo, wantsList: boolean): void {
     this.#remember(member.id);
     if (wantsList) {
-      const list = this.#host.peers().filter((p) => p.info.id !== member.id).map((p) => addressOf(p.info));
+      const list = this.#host.peers().filter((p) => p.info.id !== member.id && p.info.addr).map((p) => addressOf(p.info));
       for (const part of chunks(list, MAX_ENTRIES)) this.#host.send(link, encode('list', part));
     }
     if (member.addr) this.#spread(addressOf(member), [member.id]);
