@@ -157,6 +157,10 @@ export class Dialer {
     }
   }
 
+  /**
+   * Dial what is due, at most maxDialing at a time; when one settles the next starts at once.
+   * The bound also paces a join: a node that joins learns every member at once.
+   */
   #dialDue(): void {
     if (this.#stopped) return;
     const now = Date.now();
@@ -176,6 +180,7 @@ export class Dialer {
   #settle(t: Target, outcome: DialOutcome): void {
     t.dialing = false;
     this.#dialing--;
+    queueMicrotask(() => this.#dialDue()); // the next one waiting, without waiting for the tick
     // Dropped meanwhile (it was this node itself): nothing to report.
     if (this.#targets.get(t.addr) !== t) return;
     if (outcome.ok) {

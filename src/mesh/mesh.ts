@@ -581,7 +581,7 @@ export class Mesh implements MeshNode {
 }
 
 /** Mean wait (ms, ±50%) before dialing an address a delta or digest named (see the Gossiper's learn). */
-const GOSSIP_DIAL_DELAY = 1000;
+const GOSSIP_DIAL_DELAY = 2000;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
