@@ -306,6 +306,7 @@ export class Mesh implements MeshNode {
     const addr = hello.addr ?? (hello.port !== null ? formatHostPort({ host: remoteHost, port: hello.port }) : null);
     const info = this.#permitted(conn, { id: hello.id, name: hello.name, addr, tags: hello.tags, services: hello.services, version: hello.version });
     this.#conns.add(conn);
+    this.#linkedAddrs = undefined;
     const existing = this.#membership.linksOf(hello.id)[0];
     if (existing) {
       this.#secondLink(conn, existing, info);
@@ -358,7 +359,10 @@ export class Mesh implements MeshNode {
     // about anyone else only tells where to dial (that link then proves who answers).
     const from = conn.peer!.id;
     const own = members.find((m) => m.id === from);
-    if (own && this.#membership.update(this.#permitted(conn, own))) this.#notify();
+    if (own && this.#membership.update(this.#permitted(conn, own))) {
+      this.#linkedAddrs = undefined; // its entry may name another address
+      this.#notify();
+    }
     this.#gossip.heard(from, members.filter((m) => m.id !== from), gossipKind(gossip));
   }
 
@@ -374,6 +378,7 @@ export class Mesh implements MeshNode {
     this.#handshakes.delete(conn);
     settle?.(false, `the link closed during the handshake${err ? ` (${err.message})` : ''}`);
     if (!this.#conns.delete(conn)) return;
+    this.#linkedAddrs = undefined;
     if (conn.peer) this.#membership.removeLink(conn.peer.id, conn);
     if (conn.dialedAddr) this.#dialer?.lost(conn.dialedAddr);
     this.#log('debug', 'peer link closed', { peer: conn.peerLabel, reason: err?.message });
@@ -550,10 +555,19 @@ export class Mesh implements MeshNode {
     });
   }
 
+  /** Addresses our links reach, rebuilt only after links change: the dialer asks for every target ten times a second. */
+  #linkedAddrs: Set<string> | undefined;
+
   #isLinked(addr: string): boolean {
-    for (const c of this.#conns) {
-      if (c.dialedAddr === addr || (c.peer && this.#membership.peer(c.peer.id)?.addr === addr)) return true;
+    if (!this.#linkedAddrs) {
+      this.#linkedAddrs = new Set();
+      for (const c of this.#conns) {
+        if (c.dialedAddr) this.#linkedAddrs.add(c.dialedAddr);
+        const peerAddr = c.peer && this.#membership.peer(c.peer.id)?.addr;
+        if (peerAddr) this.#linkedAddrs.add(peerAddr);
+      }
     }
+    if (this.#linkedAddrs.has(addr)) return true;
     for (const c of this.#handshakes.keys()) if (c.dialedAddr === addr) return true;
     return false;
   }
