@@ -6,7 +6,7 @@
  * sets up two subjects and prints their p50s measured with calls interleaved one by one. Every
  * measurement stops after BENCH_SECONDS.
  *
- *   node bench/.build/transport-subject.mjs <subject> | pair <bare>,<ours> | count <subject> <n>
+ *   node bench/.build/transport-subject.mjs <subject> | pair <bare>,<ours> | count <subject> <n> [concurrency]
  */
 import { resolve } from 'node:path';
 import { Server, ServerCredentials, credentials, loadPackageDefinition, type ServiceError } from '@grpc/grpc-js';
@@ -215,10 +215,12 @@ try {
     // `count <subject> <n>`: 1,000 calls to warm up, then n calls at 16 in flight, and exit. Run
     // it under `valgrind --tool=callgrind` for two values of n: the difference of the totals over
     // the difference of n is what one call costs in instructions, the same on a busy machine.
-    const [key, n] = [second, Number(process.argv[4])];
+    // An optional concurrency (default 16); at 1 no write or read batching depends on timing, so
+    // the count is the same run to run (at 16 it moves with how calls happen to batch).
+    const [key, n, concurrency] = [second, Number(process.argv[4]), Number(process.argv[5] ?? 16)];
     const subject = await SUBJECTS[key]();
-    await measureThroughput(subject.call, 16, 600_000, 1000);
-    await measureThroughput(subject.call, 16, 600_000, n);
+    await measureThroughput(subject.call, concurrency, 600_000, 1000);
+    await measureThroughput(subject.call, concurrency, 600_000, n);
     console.log(`COUNTED ${n}`);
     await subject.close();
     process.exit(0);

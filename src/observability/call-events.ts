@@ -1,9 +1,12 @@
 /**
- * Events from inside a transport's send that interceptors cannot see, published on Node's
- * diagnostics_channel (as undici and node:http do): a call that no handler took being tried
- * again (on another instance, or after a pause). Tracing turns them into span events on the
- * active client span, metrics into a counter. Publishing checks `hasSubscribers` first, so a
- * retry costs nothing extra when nobody listens; the channel is looked up once.
+ * Events from inside a transport's send that interceptors cannot see: a call that no handler took
+ * being tried again (on another instance, or after a pause). Tracing turns them into span events
+ * on the active client span, metrics into a counter; others may listen on Node's
+ * diagnostics_channel `meshrpc:call:retry` (as undici and node:http publish theirs).
+ *
+ * meshrpc's own listeners are a plain list, not channel subscriptions, so loading tracing or
+ * metrics subscribes nothing process-wide; the channel is published to only when someone
+ * subscribed to it.
  */
 import diagnostics from 'node:diagnostics_channel';
 import type { CallTarget } from '../core/caller.js';
@@ -27,12 +30,16 @@ export interface RetryEvent {
 
 export const retryChannel = diagnostics.channel('meshrpc:call:retry');
 
+const listeners = new Set<(event: RetryEvent) => void>();
+
 export function publishRetry(event: RetryEvent): void {
+  for (const listener of listeners) listener(event);
   if (retryChannel.hasSubscribers) retryChannel.publish(event);
 }
 
+/** Listen to retries in this process; returns the function that stops listening. */
 export function onRetry(listener: (event: RetryEvent) => void): () => void {
-  const fn = (message: unknown) => listener(message as RetryEvent);
-  retryChannel.subscribe(fn);
-  return () => retryChannel.unsubscribe(fn);
+  const fn = (event: RetryEvent) => listener(event);
+  listeners.add(fn);
+  return () => listeners.delete(fn);
 }
