@@ -105,7 +105,9 @@ export class Inbound {
       p = Promise.reject(err);
     }
     p.then(
-      (out) => this.#answer(ctx, reply, undefined, out),
+      // A result after the deadline is not sent as one: the caller has failed the call (or is
+      // about to, on a timer a busy loop runs late), so every side sees DEADLINE_EXCEEDED.
+      (out) => (ctx.deadline !== undefined && ctx.deadline <= Date.now() ? this.#answer(ctx, reply, Failures.deadlineExceeded(), undefined) : this.#answer(ctx, reply, undefined, out)),
       (err: unknown) => this.#answer(ctx, reply, asServedError(err), undefined),
     );
   }

@@ -107,6 +107,15 @@ describe('the inbound path', () => {
     expect(inbound.inFlight).toBe(0);
   });
 
+  it('answers a result that comes after the deadline with DEADLINE_EXCEEDED, whatever timer ran first', async () => {
+    const inbound = new Inbound();
+    inbound.dispatcher.register(echo.info, echo.endpoint);
+    const late = new CallContext({ service: 'echo', method: 'slow', deadline: Date.now() + 50 });
+    await expect(inbound.call(late, Buffer.from('{"ms":120}'))).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+    const inTime = new CallContext({ service: 'echo', method: 'slow', deadline: Date.now() + 5000 });
+    expect(JSON.parse(Buffer.from(await inbound.call(inTime, Buffer.from('{"ms":20}'))).toString())).toBe(20);
+  });
+
   it('counts calls until their reply is sent, and drain resolves the moment the last one ends', async () => {
     const inbound = new Inbound();
     inbound.dispatcher.register(echo.info, echo.endpoint);
