@@ -85,11 +85,13 @@ export class Heartbeat {
   /** A call was sent: watch for silence while it is outstanding (a no-op when already watching). */
   callStarted(): void {
     if (this.#suspect || this.#held) return;
-    // The first call after a quiet spell: the silence that matters starts now.
-    if (this.#link.outstanding === 0) this.#watchFrom = Date.now();
-    if (this.#watch !== undefined) return;
-    this.#watchFrom = Date.now();
-    this.#arm(this.suspectAfter);
+    if (this.#watch === undefined) {
+      this.#watchFrom = Date.now();
+      this.#arm(this.suspectAfter);
+    } else if (this.#link.outstanding === 0) {
+      // The first call after a quiet spell: the silence that matters starts now.
+      this.#watchFrom = Date.now();
+    }
   }
 
   #arm(delay: number): void {

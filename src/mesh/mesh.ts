@@ -402,15 +402,15 @@ export class Mesh implements MeshNode {
   #permitted(conn: Connection, info: MemberInfo): MemberInfo {
     const rights = conn.identity?.rights;
     if (!rights) return info;
-    const refused = info.services.filter((s) => !rights.allows(s.namespace, s.name));
+    const allowed: ServiceInfo[] = [];
+    const refused: string[] = [];
+    for (const s of info.services) {
+      if (rights.allows(s.namespace, s.name)) allowed.push(s);
+      else refused.push(serviceKey(s.namespace, s.name));
+    }
     if (refused.length === 0) return info;
-    this.#log('warn', 'ignoring services the peer\'s certificate does not name', {
-      peer: conn.peerLabel,
-      identity: rights.identity.uri,
-      refused: refused.map((s) => serviceKey(s.namespace, s.name)),
-      mayPublish: rights.describe(),
-    });
-    return { ...info, services: info.services.filter((s) => rights.allows(s.namespace, s.name)) };
+    this.#log('warn', 'ignoring services the peer\'s certificate does not name', { peer: conn.peerLabel, identity: rights.identity.uri, refused, mayPublish: rights.describe() });
+    return { ...info, services: allowed };
   }
 
   #assertMayPublish(namespace: string | undefined, name: string, rights = this.#links?.rights): void {

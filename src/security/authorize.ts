@@ -18,10 +18,10 @@ import { DEFAULT_NAMESPACE } from '../core/endpoint.js';
 import { MeshError } from '../core/errors.js';
 import { Failures } from '../core/failures.js';
 import type { ServerInterceptor } from '../pipeline/interceptor.js';
+import { isNameToken } from './identity.js';
 
 export type AuthorizationPolicy = Readonly<Record<string, readonly string[]>>;
 
-const PART = /^[A-Za-z0-9._-]{1,128}$/;
 // Checked for shape only: a call's keys are built from its context, never parsed out of these.
 const KEY = /^(?:[^/\s]+\/)?[^/\s]+$/;
 
@@ -35,7 +35,7 @@ export function parsePolicy(policy: unknown): Map<string, ReadonlySet<string>> {
     if (!KEY.test(key)) {
       throw Failures.policyBadKey({ key });
     }
-    if (!Array.isArray(callers) || !callers.every((c) => typeof c === 'string' && (c === '*' || PART.test(c) || c.startsWith('spiffe://')))) {
+    if (!Array.isArray(callers) || !callers.every((c) => typeof c === 'string' && (c === '*' || isNameToken(c) || c.startsWith('spiffe://')))) {
       throw Failures.policyBadEntry({ key });
     }
     rules.set(canonical(key), new Set(callers as string[]));

@@ -14,6 +14,11 @@ const TRUST_DOMAIN = /^[a-z0-9._-]{1,255}$/;
 // A node name is one path segment of the same safe set (the service names a node may publish).
 const NAME = /^[A-Za-z0-9._-]{1,128}$/;
 
+/** One name token as identities, service patterns and policies use it: letters, digits, ".", "-", "_". */
+export function isNameToken(value: string): boolean {
+  return NAME.test(value);
+}
+
 export function parseTrustDomain(value: string): string {
   if (!TRUST_DOMAIN.test(value)) {
     throw Failures.invalidTrustDomain({ value });

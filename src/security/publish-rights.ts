@@ -12,18 +12,17 @@ import type { X509Certificate } from 'node:crypto';
 import { DEFAULT_NAMESPACE } from '../core/endpoint.js';
 import { Failures } from '../core/failures.js';
 import { META_NAMESPACE } from '../service/describe.js';
-import type { Identity } from './identity.js';
+import { isNameToken, type Identity } from './identity.js';
 
 export const SERVICE_URI_PREFIX = 'urn:meshrpc:service:';
 
-const PART = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** A service pattern a certificate can grant: `name`, `namespace/name`, `namespace/*` or `*`. */
 export function isServicePattern(value: string): boolean {
   if (value === '*') return true;
   const [first, second, ...rest] = value.split('/');
-  if (rest.length > 0 || !PART.test(first!)) return false;
-  return second === undefined || second === '*' || PART.test(second);
+  if (rest.length > 0 || !isNameToken(first!)) return false;
+  return second === undefined || second === '*' || isNameToken(second);
 }
 
 export function serviceUri(pattern: string): string {
